@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Every Trawl target: Swift 6 mode, strict concurrency, no implicit existentials.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Trawl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "trawl", targets: ["trawl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "TrawlModel", swiftSettings: strict),
+        .target(
+            name: "TrawlIngest",
+            dependencies: ["TrawlModel", "CZlib", "CZstd"],
+            swiftSettings: strict),
+        .target(
+            name: "TrawlFeatures",
+            dependencies: ["TrawlModel", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        .target(
+            name: "TrawlRules",
+            dependencies: ["TrawlModel", "TrawlFeatures", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        .target(
+            name: "TrawlCases",
+            dependencies: [
+                "TrawlModel", "TrawlFeatures", "TrawlRules",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "TrawlSimulator",
+            dependencies: ["TrawlModel", "CZlib"],
+            swiftSettings: strict),
+        .target(
+            name: "TrawlPipeline",
+            dependencies: [
+                "TrawlModel", "TrawlIngest", "TrawlFeatures", "TrawlRules", "TrawlCases",
+                "TrawlSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "trawl",
+            dependencies: [
+                "TrawlPipeline", "TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlSimulator", "TrawlModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "TrawlBench",
+            dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlModel"],
+            swiftSettings: strict),
+        .target(
+            name: "TestSupport",
+            dependencies: ["TrawlModel"],
+            path: "Sources/TestSupport",
+            swiftSettings: strict),
+        .testTarget(name: "TrawlModelTests", dependencies: ["TrawlModel", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TrawlIngestTests", dependencies: ["TrawlIngest", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TrawlFeaturesTests", dependencies: ["TrawlFeatures", "TrawlIngest", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TrawlRulesTests", dependencies: ["TrawlRules", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TrawlCasesTests", dependencies: ["TrawlCases", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TrawlSimulatorTests", dependencies: ["TrawlSimulator", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TrawlPipelineTests", dependencies: ["TrawlPipeline", "TestSupport"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,171 @@
+import TrawlModel
+
+/// What kind of value a feature holds.
+public enum FeatureKind: String, Sendable, Codable {
+    case number, flag, text
+}
+
+/// A named per-account feature: the single table behind `trawl features`, the rule
+/// compiler's list of known names and the case store's columns.
+public struct FeatureDefinition: Sendable {
+    public let name: String
+    public let kind: FeatureKind
+    public let unit: String
+    public let window: String
+    public let meaning: String
+
+    public init(_ name: String, _ kind: FeatureKind, unit: String, window: String = "account, UTC day", _ meaning: String) {
+        self.name = name
+        self.kind = kind
+        self.unit = unit
+        self.window = window
+        self.meaning = meaning
+    }
+}
+
+/// A feature's value. A feature that cannot be computed is `nil` ("unknown"), never zero.
+public enum FeatureValue: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+    case number(Double)
+    case flag(Bool)
+    case text(String)
+
+    public var description: String {
+        switch self {
+        case .number(let v):
+            if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
+            return String(format3(v))
+        case .flag(let b): return b ? "true" : "false"
+        case .text(let s): return s
+        }
+    }
+
+    public var number: Double? {
+        if case .number(let v) = self { return v }
+        return nil
+    }
+}
+
+@usableFromInline func format3(_ v: Double) -> String {
+    let scaled = (v * 1000).rounded() / 1000
+    return "\(scaled)"
+}
+
+/// The feature table. Order is the index used by `FeatureVector`.
+public enum FeatureCatalog {
+    public static let all: [FeatureDefinition] = [
+        // Volume
+        .init("requests", .number, unit: "requests", "API requests billed to the account."),
+        .init("input_tokens", .number, unit: "tokens", "Sum of input_tokens; unknown when no request reported it."),
+        .init("output_tokens", .number, unit: "tokens", "Sum of output_tokens; unknown when no request reported it."),
+        .init("cache_read_tokens", .number, unit: "tokens", "Sum of cache_read_tokens; unknown when no request reported it."),
+        .init("output_input_ratio", .number, unit: "ratio", "output_tokens / input_tokens over requests reporting both."),
+        // Spread: where and with what the account is used
+        .init("distinct_ips", .number, unit: "addresses", "Distinct client IP addresses (HyperLogLog, exact below 128)."),
+        .init("distinct_networks", .number, unit: "networks", "Distinct client /24 (IPv4) and /48 (IPv6) networks."),
+        .init("distinct_user_agents", .number, unit: "user agents", "Distinct User-Agent strings; unknown when none reported."),
+        .init("distinct_api_keys", .number, unit: "keys", "Distinct api_key_id values; unknown when none reported."),
+        .init("distinct_sessions", .number, unit: "sessions", "Distinct session_id values; unknown when none reported."),
+        .init("distinct_ja4", .number, unit: "fingerprints", "Distinct JA4 TLS fingerprints; unknown when none reported."),
+        .init("requests_per_ip", .number, unit: "requests/address", "requests / distinct_ips."),
+        .init("top_ip_share", .number, unit: "share 0-1", "Share of requests from the account's most used IP address."),
+        // Time: how the account is used across the day
+        .init("active_hours", .number, unit: "hours", "UTC hours of the day with at least one request (0-24)."),
+        .init("hour_entropy", .number, unit: "bits", "Shannon entropy of the hour-of-day histogram (0 to log2 24 = 4.58)."),
+        .init("longest_idle_gap_hours", .number, unit: "hours", "Longest run of minutes without a request, wrapping midnight, in hours."),
+        .init("peak_concurrency", .number, unit: "requests in flight", "Mean requests in flight in the busiest UTC minute (overlap of [ts, ts+latency_ms]); unknown without latency_ms."),
+        // Plan use
+        .init("plan_window_saturation", .number, unit: "share of limit", "Highest token use in a 5-hour UTC window divided by the plan's window limit (rules/plans.yaml); unknown without plan or tokens."),
+        .init("rate_limited_share", .number, unit: "share 0-1", "Share of requests refused for a usage limit; unknown when rate_limited is never reported."),
+        // Request shape
+        .init("single_turn_share", .number, unit: "share 0-1", "Share of requests with turns = 1, over requests reporting turns."),
+        .init("thinking_share", .number, unit: "share 0-1", "Share of requests asking for extended reasoning, over requests reporting thinking."),
+        .init("max_tokens_at_cap_share", .number, unit: "share 0-1", "Share of requests whose max_tokens is at the model's output cap (rules/plans.yaml), over requests reporting both."),
+        .init("plan", .text, unit: "tier", "Subscription tier: the registry's plan, else the most recent plan in the log."),
+        // Registry
+        .init("account_age_days", .number, unit: "days", window: "account, at the end of the UTC day", "Days from created_at to the end of the day analysed."),
+        .init("payment_fingerprint_accounts", .number, unit: "accounts", window: "registry", "Accounts in the registry sharing this account's payment fingerprint (1 = not shared)."),
+        .init("disposable_email", .flag, unit: "flag", window: "registry", "email_domain is on the disposable-domain list (rules/disposable_domains.yaml)."),
+        .init("phone_billing_mismatch", .flag, unit: "flag", window: "registry", "phone_country differs from billing_country."),
+        .init("kyc_status", .text, unit: "status", window: "registry", "none, passed, failed or manual."),
+    ]
+
+    private static let indexByName: [String: Int] = {
+        var d: [String: Int] = [:]
+        for (i, f) in all.enumerated() { d[f.name] = i }
+        return d
+    }()
+
+    /// The index of a feature name, or `nil` when there is no such feature.
+    public static func index(of name: String) -> Int? { indexByName[name] }
+
+    public static func definition(_ name: String) -> FeatureDefinition? {
+        index(of: name).map { all[$0] }
+    }
+}
+
+/// Values of every catalog feature for one account (and day); `nil` entries are unknown.
+public struct FeatureVector: Sendable, Equatable, Codable {
+    public var values: [FeatureValue?]
+
+    public init() { values = Array(repeating: nil, count: FeatureCatalog.all.count) }
+
+    public subscript(name: String) -> FeatureValue? {
+        get { FeatureCatalog.index(of: name).flatMap { values[$0] } }
+        set {
+            guard let i = FeatureCatalog.index(of: name) else { preconditionFailure("unknown feature \(name)") }
+            values[i] = newValue
+        }
+    }
+
+    public subscript(index: Int) -> FeatureValue? {
+        get { values[index] }
+        set { values[index] = newValue }
+    }
+
+    /// Known values by name, for storage and explanations.
+    public var named: [String: FeatureValue] {
+        var d: [String: FeatureValue] = [:]
+        for (i, v) in values.enumerated() { if let v { d[FeatureCatalog.all[i].name] = v } }
+        return d
+    }
+
+    public init(named: [String: FeatureValue]) {
+        self.init()
+        for (k, v) in named { if let i = FeatureCatalog.index(of: k) { values[i] = v } }
+    }
+}
+
+/// What an analyst can check behind an account's features: sample request ids and the
+/// most used addresses and user agents with their request counts.
+public struct AccountEvidence: Sendable, Equatable, Codable {
+    public var requestIDs: [String] = []
+    public var topIPs: [CountedValue] = []
+    public var topUserAgents: [CountedValue] = []
+    public var firstSeen: Timestamp?
+    public var lastSeen: Timestamp?
+    public init() {}
+}
+
+public struct CountedValue: Sendable, Equatable, Codable {
+    public var value: String
+    public var count: Int
+    public init(_ value: String, _ count: Int) {
+        self.value = value
+        self.count = count
+    }
+}
+
+/// The features of one account over one UTC day, with the evidence behind them.
+public struct AccountDayFeatures: Sendable, Equatable {
+    public var accountID: String
+    public var day: Int32
+    public var features: FeatureVector
+    public var evidence: AccountEvidence
+
+    public init(accountID: String, day: Int32, features: FeatureVector, evidence: AccountEvidence) {
+        self.accountID = accountID
+        self.day = day
+        self.features = features
+        self.evidence = evidence
+    }
+}
