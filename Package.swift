@@ -21,10 +21,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CISAL", providers: [.apt(["libisal-dev"])]),
         .target(name: "TrawlModel", swiftSettings: strict),
         .target(
             name: "TrawlIngest",
-            dependencies: ["TrawlModel", "CZlib", "CZstd"],
+            dependencies: ["TrawlModel", "CZlib", "CZstd", "CISAL"],
             swiftSettings: strict),
         .target(
             name: "TrawlFeatures",

@@ -193,7 +193,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         return IPAddress(high: hi, low: lo)
     }
 
-    @inline(__always) static func hexValue(_ c: UInt8) -> UInt8? {
+    @inline(__always) public static func hexValue(_ c: UInt8) -> UInt8? {
         switch c {
         case 48...57: return c - 48
         case 97...102: return c - 87

@@ -1,0 +1,183 @@
+import TrawlModel
+
+/// A request id kept as evidence, with its time (the earliest few are kept).
+public struct SampleRequest: Sendable, Equatable, Comparable {
+    public var ts: Timestamp
+    public var requestID: String
+    public static func < (a: SampleRequest, b: SampleRequest) -> Bool { (a.ts, a.requestID) < (b.ts, b.requestID) }
+}
+
+/// Everything Trawl keeps about one account over one UTC day, as mergeable state.
+///
+/// Counts and sums add; sketches and summaries merge; so partial states built from any
+/// split of the input (files, chunks, cores, machines) combine into the state of the
+/// whole input. Derived features are computed from it by `FeatureExtractor`.
+public struct AccountDayState: Sendable, Equatable, Mergeable {
+    public static let samplesKept = 5
+    public static let windowHours = 5
+
+    public var requests = 0
+    public var inputTokens: Int64 = 0, inputKnown = 0
+    public var outputTokens: Int64 = 0, outputKnown = 0
+    public var cacheReadTokens: Int64 = 0, cacheKnown = 0
+    /// Token sums over requests reporting both input and output (for the ratio).
+    public var ratioInput: Int64 = 0, ratioOutput: Int64 = 0
+    public var ips = DistinctCountSketch()
+    public var networks = DistinctCountSketch()
+    public var userAgents = DistinctCountSketch()
+    public var apiKeys = DistinctCountSketch()
+    public var sessions = DistinctCountSketch()
+    public var ja4s = DistinctCountSketch()
+    public var topIPs = TopKCounter<IPAddress>(capacity: 32)
+    public var topUserAgents = TopKCounter<String>(capacity: 16)
+    /// Requests per UTC hour of the day.
+    public var hourHistogram = [UInt32](repeating: 0, count: 24)
+    /// One bit per UTC minute of the day with at least one request.
+    public var activeMinutes = [UInt64](repeating: 0, count: 23)
+    /// Milliseconds of request time (overlap of [ts, ts+latency_ms]) per minute of the day.
+    public var busyMillis: [UInt16: UInt32] = [:]
+    public var latencyKnown = 0
+    /// Input + output tokens per 5-hour UTC window (00-05, 05-10, 10-15, 15-20, 20-24).
+    public var windowTokens = [Int64](repeating: 0, count: 5)
+    public var tokensKnown = 0
+    public var rateLimitedKnown = 0, rateLimited = 0
+    public var turnsKnown = 0, singleTurn = 0
+    public var thinkingKnown = 0, thinking = 0
+    public var capKnown = 0, atCap = 0
+    /// The most recent plan seen in the log, and when.
+    public var plan: String?
+    public var planSeenAt: Timestamp = .min
+    public var samples: [SampleRequest] = []
+    public var firstSeen: Timestamp = .max
+    public var lastSeen: Timestamp = .min
+
+    public init() {}
+
+    /// Adds one request. Hashes are the stable content hashes of the interned fields
+    /// (`0`: field absent); `modelCap` is the output cap of the request's model when known.
+    @inline(__always)
+    public mutating func add(
+        _ e: RequestEvent, dayStart: Timestamp, userAgentHash: UInt64, apiKeyHash: UInt64, sessionHash: UInt64,
+        ja4Hash: UInt64, modelCap: Int64?
+    ) {
+        requests += 1
+        if e.inputTokens >= 0 {
+            inputTokens += e.inputTokens
+            inputKnown += 1
+        }
+        if e.outputTokens >= 0 {
+            outputTokens += e.outputTokens
+            outputKnown += 1
+        }
+        if e.cacheReadTokens >= 0 {
+            cacheReadTokens += e.cacheReadTokens
+            cacheKnown += 1
+        }
+        if e.inputTokens >= 0 && e.outputTokens >= 0 {
+            ratioInput += e.inputTokens
+            ratioOutput += e.outputTokens
+        }
+        ips.insert(hash: e.clientIP.stableHash)
+        networks.insert(hash: mix64(e.clientIP.networkKey))
+        if userAgentHash != 0 { userAgents.insert(hash: userAgentHash) }
+        if apiKeyHash != 0 { apiKeys.insert(hash: apiKeyHash) }
+        if sessionHash != 0 { sessions.insert(hash: sessionHash) }
+        if ja4Hash != 0 { ja4s.insert(hash: ja4Hash) }
+        topIPs.add(e.clientIP)
+
+        let offset = max(0, min(e.ts - dayStart, TimestampParser.millisPerDay - 1))
+        let minute = Int(offset / 60_000)
+        hourHistogram[minute / 60] &+= 1
+        activeMinutes[minute >> 6] |= 1 << UInt64(minute & 63)
+        if e.latencyMs >= 0 {
+            latencyKnown += 1
+            var t = offset
+            let end = min(offset + e.latencyMs, TimestampParser.millisPerDay)
+            while t < end {
+                let m = t / 60_000
+                let edge = min(end, (m + 1) * 60_000)
+                busyMillis[UInt16(m), default: 0] &+= UInt32(edge - t)
+                t = edge
+            }
+        }
+        if e.inputTokens >= 0 || e.outputTokens >= 0 {
+            tokensKnown += 1
+            windowTokens[minute / (60 * Self.windowHours)] += max(0, e.inputTokens) + max(0, e.outputTokens)
+        }
+        if e.flags.contains(.rateLimitedKnown) {
+            rateLimitedKnown += 1
+            if e.flags.contains(.rateLimited) { rateLimited += 1 }
+        }
+        if e.turns >= 0 {
+            turnsKnown += 1
+            if e.turns == 1 { singleTurn += 1 }
+        }
+        if e.flags.contains(.thinkingKnown) {
+            thinkingKnown += 1
+            if e.flags.contains(.thinking) { thinking += 1 }
+        }
+        if let cap = modelCap, e.maxTokens >= 0 {
+            capKnown += 1
+            if e.maxTokens >= cap { atCap += 1 }
+        }
+        if e.ts < firstSeen { firstSeen = e.ts }
+        if e.ts > lastSeen { lastSeen = e.ts }
+    }
+
+    /// Whether a request at `ts` would enter the evidence sample.
+    @inline(__always) public func wantsSample(at ts: Timestamp) -> Bool {
+        samples.count < Self.samplesKept || ts <= samples[samples.count - 1].ts
+    }
+
+    public mutating func addSample(_ sample: SampleRequest) {
+        guard !samples.contains(sample) else { return }
+        samples.append(sample)
+        samples.sort()
+        if samples.count > Self.samplesKept { samples.removeLast(samples.count - Self.samplesKept) }
+    }
+
+    public mutating func notePlan(_ name: String, at ts: Timestamp) {
+        if ts > planSeenAt || (ts == planSeenAt && name > (plan ?? "")) {
+            plan = name
+            planSeenAt = ts
+        }
+    }
+
+    public mutating func merge(_ o: AccountDayState) {
+        requests += o.requests
+        inputTokens += o.inputTokens
+        inputKnown += o.inputKnown
+        outputTokens += o.outputTokens
+        outputKnown += o.outputKnown
+        cacheReadTokens += o.cacheReadTokens
+        cacheKnown += o.cacheKnown
+        ratioInput += o.ratioInput
+        ratioOutput += o.ratioOutput
+        ips.merge(o.ips)
+        networks.merge(o.networks)
+        userAgents.merge(o.userAgents)
+        apiKeys.merge(o.apiKeys)
+        sessions.merge(o.sessions)
+        ja4s.merge(o.ja4s)
+        topIPs.merge(o.topIPs)
+        topUserAgents.merge(o.topUserAgents)
+        for h in 0..<24 { hourHistogram[h] &+= o.hourHistogram[h] }
+        for w in 0..<activeMinutes.count { activeMinutes[w] |= o.activeMinutes[w] }
+        for (m, v) in o.busyMillis { busyMillis[m, default: 0] &+= v }
+        latencyKnown += o.latencyKnown
+        for w in 0..<5 { windowTokens[w] += o.windowTokens[w] }
+        tokensKnown += o.tokensKnown
+        rateLimitedKnown += o.rateLimitedKnown
+        rateLimited += o.rateLimited
+        turnsKnown += o.turnsKnown
+        singleTurn += o.singleTurn
+        thinkingKnown += o.thinkingKnown
+        thinking += o.thinking
+        capKnown += o.capKnown
+        atCap += o.atCap
+        if let p = o.plan { notePlan(p, at: o.planSeenAt) }
+        for s in o.samples { addSample(s) }
+        firstSeen = min(firstSeen, o.firstSeen)
+        lastSeen = max(lastSeen, o.lastSeen)
+    }
+}

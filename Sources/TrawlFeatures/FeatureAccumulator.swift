@@ -1,0 +1,95 @@
+import TrawlModel
+
+/// Identifies one account's state for one UTC day.
+public struct AccountDayKey: Hashable, Sendable, Comparable {
+    public var accountID: String
+    public var day: Int32
+    public init(accountID: String, day: Int32) {
+        self.accountID = accountID
+        self.day = day
+    }
+    public static func < (a: AccountDayKey, b: AccountDayKey) -> Bool { (a.accountID, a.day) < (b.accountID, b.day) }
+}
+
+/// Builds per-account, per-day state from the events one decoding worker produces.
+///
+/// Works on the worker's interned ids (no strings per event); `export` turns its state
+/// into `AccountDayState`s keyed by account id, ready to merge with other workers'.
+public struct FeatureAccumulator: Sendable {
+    private struct Working: Sendable {
+        var state = AccountDayState()
+        var userAgents = TopKCounter<UInt32>(capacity: 16)
+        var planID: UInt32 = 0
+        var planSeenAt: Timestamp = .min
+    }
+
+    private var index: [UInt64: Int] = [:]
+    private var working: [Working] = []
+    private var capByModel: [UInt32: Int64?] = [:]
+    public let plans: PlanCatalog
+
+    public init(plans: PlanCatalog) { self.plans = plans }
+
+    public var accountDays: Int { working.count }
+
+    /// Adds a batch of events decoded with `interner`.
+    public mutating func add(_ batch: [RequestEvent], arena: [UInt8], interner: StringInterner) {
+        for e in batch {
+            let day = TimestampParser.day(of: e.ts)
+            let key = UInt64(e.account) << 32 | UInt64(UInt32(bitPattern: day))
+            let slot: Int
+            if let s = index[key] {
+                slot = s
+            } else {
+                slot = working.count
+                index[key] = slot
+                working.append(Working())
+            }
+            var cap: Int64? = nil
+            if e.model != 0 {
+                if let cached = capByModel[e.model] {
+                    cap = cached
+                } else {
+                    cap = plans.outputCaps[interner.string(e.model)]
+                    capByModel[e.model] = cap
+                }
+            }
+            let dayStart = Int64(day) * TimestampParser.millisPerDay
+            working[slot].state.add(
+                e, dayStart: dayStart,
+                userAgentHash: e.userAgent == 0 ? 0 : interner.hash(e.userAgent),
+                apiKeyHash: e.apiKey == 0 ? 0 : interner.hash(e.apiKey),
+                sessionHash: e.session == 0 ? 0 : interner.hash(e.session),
+                ja4Hash: e.ja4 == 0 ? 0 : interner.hash(e.ja4),
+                modelCap: cap)
+            if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
+            if e.plan != 0 && e.ts >= working[slot].planSeenAt {
+                working[slot].planID = e.plan
+                working[slot].planSeenAt = e.ts
+            }
+            if e.requestIDLength > 0 && working[slot].state.wantsSample(at: e.ts) {
+                let start = Int(e.requestIDOffset)
+                let id = arena.withUnsafeBufferPointer {
+                    String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + Int(e.requestIDLength))]), as: UTF8.self)
+                }
+                working[slot].state.addSample(SampleRequest(ts: e.ts, requestID: id))
+            }
+        }
+    }
+
+    /// The accumulated state keyed by account id and day, with interned ids resolved.
+    public func export(interner: StringInterner) -> [AccountDayKey: AccountDayState] {
+        var out: [AccountDayKey: AccountDayState] = [:]
+        out.reserveCapacity(working.count)
+        for (key, slot) in index {
+            let w = working[slot]
+            var state = w.state
+            state.topUserAgents = w.userAgents.mapKeys { interner.string($0) }
+            if w.planID != 0 { state.notePlan(interner.string(w.planID), at: w.planSeenAt) }
+            let account = interner.string(UInt32(key >> 32))
+            let day = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
+            out[AccountDayKey(accountID: account, day: day)] = state
+        }
+        return out
+    }
+}

@@ -1,0 +1,120 @@
+import TrawlModel
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Registry facts shared by all accounts (e.g. how many accounts share a card).
+public struct RegistryIndex: Sendable {
+    public var accounts: [String: AccountRecord]
+    public var accountsByPayment: [String: Int]
+
+    public init(accounts: [String: AccountRecord]) {
+        self.accounts = accounts
+        var counts: [String: Int] = [:]
+        for r in accounts.values { if let p = r.paymentFingerprint { counts[p, default: 0] += 1 } }
+        accountsByPayment = counts
+    }
+
+    public static let empty = RegistryIndex(accounts: [:])
+}
+
+/// Turns an account-day's state (and registry record) into catalog features and evidence.
+public struct FeatureExtractor: Sendable {
+    public let plans: PlanCatalog
+    public let registry: RegistryIndex
+
+    public init(plans: PlanCatalog, registry: RegistryIndex) {
+        self.plans = plans
+        self.registry = registry
+    }
+
+    public func features(for key: AccountDayKey, state s: AccountDayState) -> AccountDayFeatures {
+        var v = FeatureVector()
+        func share(_ part: Int, _ whole: Int) -> FeatureValue? { whole > 0 ? .number(Double(part) / Double(whole)) : nil }
+
+        v["requests"] = .number(Double(s.requests))
+        if s.inputKnown > 0 { v["input_tokens"] = .number(Double(s.inputTokens)) }
+        if s.outputKnown > 0 { v["output_tokens"] = .number(Double(s.outputTokens)) }
+        if s.cacheKnown > 0 { v["cache_read_tokens"] = .number(Double(s.cacheReadTokens)) }
+        if s.ratioInput > 0 { v["output_input_ratio"] = .number(Double(s.ratioOutput) / Double(s.ratioInput)) }
+
+        let ips = max(1, s.ips.count)
+        v["distinct_ips"] = .number(Double(ips))
+        v["distinct_networks"] = .number(Double(max(1, s.networks.count)))
+        if !s.userAgents.isEmpty { v["distinct_user_agents"] = .number(Double(s.userAgents.count)) }
+        if !s.apiKeys.isEmpty { v["distinct_api_keys"] = .number(Double(s.apiKeys.count)) }
+        if !s.sessions.isEmpty { v["distinct_sessions"] = .number(Double(s.sessions.count)) }
+        if !s.ja4s.isEmpty { v["distinct_ja4"] = .number(Double(s.ja4s.count)) }
+        v["requests_per_ip"] = .number(Double(s.requests) / Double(ips))
+        v["top_ip_share"] = share(s.topIPs.maxCount, s.requests)
+
+        let active = s.hourHistogram.filter { $0 > 0 }.count
+        v["active_hours"] = .number(Double(active))
+        v["hour_entropy"] = .number(Self.entropy(s.hourHistogram))
+        v["longest_idle_gap_hours"] = .number(Double(Self.longestIdleMinutes(s.activeMinutes)) / 60)
+        if s.latencyKnown > 0 {
+            let busiest = s.busyMillis.values.max() ?? 0
+            v["peak_concurrency"] = .number(Double(busiest) / 60_000)
+        }
+
+        let record = registry.accounts[key.accountID]
+        let plan = record?.plan ?? s.plan
+        if let plan { v["plan"] = .text(plan) }
+        if let plan, let limit = plans.windowTokens[plan], limit > 0, s.tokensKnown > 0 {
+            v["plan_window_saturation"] = .number(Double(s.windowTokens.max() ?? 0) / Double(limit))
+        }
+        v["rate_limited_share"] = share(s.rateLimited, s.rateLimitedKnown)
+        v["single_turn_share"] = share(s.singleTurn, s.turnsKnown)
+        v["thinking_share"] = share(s.thinking, s.thinkingKnown)
+        v["max_tokens_at_cap_share"] = share(s.atCap, s.capKnown)
+
+        if let record {
+            if let created = record.createdAt {
+                let endOfDay = (Int64(key.day) + 1) * TimestampParser.millisPerDay
+                v["account_age_days"] = .number(max(0, Double(endOfDay - created) / Double(TimestampParser.millisPerDay)))
+            }
+            if let fp = record.paymentFingerprint { v["payment_fingerprint_accounts"] = .number(Double(registry.accountsByPayment[fp] ?? 1)) }
+            if let domain = record.emailDomain { v["disposable_email"] = .flag(plans.disposableDomains.contains(domain)) }
+            if let phone = record.phoneCountry, let billing = record.billingCountry { v["phone_billing_mismatch"] = .flag(phone != billing) }
+            if let kyc = record.kycStatus { v["kyc_status"] = .text(kyc) }
+        }
+
+        var evidence = AccountEvidence()
+        evidence.requestIDs = s.samples.map(\.requestID)
+        evidence.topIPs = s.topIPs.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { CountedValue($0.key.description, $0.value) }
+        evidence.topUserAgents = s.topUserAgents.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { CountedValue($0.key, $0.value) }
+        evidence.firstSeen = s.firstSeen == .max ? nil : s.firstSeen
+        evidence.lastSeen = s.lastSeen == .min ? nil : s.lastSeen
+        return AccountDayFeatures(accountID: key.accountID, day: key.day, features: v, evidence: evidence)
+    }
+
+    /// Shannon entropy in bits of a histogram.
+    public static func entropy(_ histogram: [UInt32]) -> Double {
+        let total = Double(histogram.reduce(0) { $0 + UInt64($1) })
+        guard total > 0 else { return 0 }
+        var h = 0.0
+        for c in histogram where c > 0 {
+            let p = Double(c) / total
+            h -= p * log2(p)
+        }
+        return h
+    }
+
+    /// The longest run of inactive minutes, wrapping around midnight (1440 when idle all day).
+    public static func longestIdleMinutes(_ bits: [UInt64]) -> Int {
+        func active(_ m: Int) -> Bool { bits[m >> 6] & (1 << UInt64(m & 63)) != 0 }
+        var best = 0, run = 0, leading = -1
+        for m in 0..<1440 {
+            if active(m) {
+                if leading < 0 { leading = run }
+                best = max(best, run)
+                run = 0
+            } else {
+                run += 1
+            }
+        }
+        if leading < 0 { return 1440 }
+        return max(best, run + leading)  // the run at the end joins the one at the start
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Synchronization
+import TrawlFeatures
+import TrawlIngest
+import TrawlModel
+
+/// What reading the logs produced: per account-day state and the damage found.
+public struct AggregateResult: Sendable {
+    public var states: [AccountDayKey: AccountDayState] = [:]
+    public var tally = BadLineTally()
+    public var linesRead = 0
+    public var events = 0
+    public var bytesRead = 0
+    public var files: [InputFile] = []
+    /// Failures that stopped a whole file (it could not be opened).
+    public var fileErrors: [IngestError] = []
+    /// Bad-line samples with absolute line numbers, in input order: "file:line: reason: detail".
+    public var reports: [String] = []
+}
+
+/// Progress of a running aggregation, for a terminal progress line.
+public struct ProgressSnapshot: Sendable {
+    public var bytesDone: Int
+    public var bytesTotal: Int?
+    public var lines: Int
+    public var seconds: Double
+}
+
+/// Reads, decodes and aggregates access logs on all cores.
+///
+/// One reader thread opens the files in order, decompresses them and cuts them into
+/// chunks of whole lines; chunk `k` goes to worker `k mod N`, so each worker sees the same
+/// chunks on every run and the merged result is identical run after run. Each worker owns
+/// its decoder, interner and accumulator; their states are merged at the end.
+public struct LogAggregator: Sendable {
+    public var chunkSize = 4 << 20
+    public var maxLineBytes = 1 << 20
+    public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public let plans: PlanCatalog
+
+    public init(plans: PlanCatalog) { self.plans = plans }
+
+    private final class Worker: @unchecked Sendable {
+        var decoder: CanonicalLogDecoder
+        var accumulator: FeatureAccumulator
+        var batch = DecodedBatch()
+        /// (file, sequence, lines) of every chunk decoded, to resolve line numbers.
+        var chunkLines: [(Int, Int, Int)] = []
+        let queue: BlockingQueue<LineChunk>
+
+        init(maxLineBytes: Int, plans: PlanCatalog) {
+            decoder = CanonicalLogDecoder(maxLineBytes: maxLineBytes)
+            accumulator = FeatureAccumulator(plans: plans)
+            queue = BlockingQueue(capacity: 4)
+        }
+    }
+
+    public func run(_ files: [InputFile], progress: (@Sendable (ProgressSnapshot) -> Void)? = nil) -> AggregateResult {
+        let started = Date()
+        let pool = ChunkPool(chunkSize: chunkSize)
+        let workers = (0..<self.workers).map { _ in Worker(maxLineBytes: maxLineBytes, plans: plans) }
+        let linesDone = Atomic<Int>(0)
+        let group = DispatchGroup()
+        for w in workers {
+            group.enter()
+            let thread = Thread {
+                while let chunk = w.queue.pop() {
+                    let pos = LinePosition(fileIndex: chunk.fileIndex, sequence: chunk.sequence, lineInChunk: 0)
+                    switch chunk.kind {
+                    case .lines:
+                        guard let buffer = chunk.buffer else { continue }
+                        w.batch.reset()
+                        w.decoder.decode(buffer.bytes, fileIndex: chunk.fileIndex, sequence: chunk.sequence, into: &w.batch)
+                        pool.recycle(buffer)
+                        w.accumulator.add(w.batch.events, arena: w.batch.arena, interner: w.decoder.interner)
+                        w.chunkLines.append((chunk.fileIndex, chunk.sequence, w.batch.lines))
+                        linesDone.add(w.batch.lines, ordering: .relaxed)
+                    case .overlongLine:
+                        w.decoder.recordDropped(.lineTooLong, at: pos, detail: "line is longer than --max-line-bytes \(maxLineBytes)")
+                        w.chunkLines.append((chunk.fileIndex, chunk.sequence, 1))
+                        linesDone.add(1, ordering: .relaxed)
+                    case .truncatedTail:
+                        w.chunkLines.append((chunk.fileIndex, chunk.sequence, 0))
+                    }
+                }
+                group.leave()
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+
+        var result = AggregateResult()
+        result.files = files
+        let sizes = files.map { f -> Int? in
+            f.isStandardInput ? nil : ((try? FileManager.default.attributesOfItem(atPath: f.path)[.size]) as? NSNumber)?.intValue
+        }
+        let total: Int? = sizes.contains { $0 == nil } ? nil : sizes.reduce(0) { $0 + ($1 ?? 0) }
+        var bytesBefore = 0
+        var next = 0
+        var lastReport = Date()
+        // Stream failures by file, with the chunk count at which they happened.
+        var streamFailures: [(file: Int, chunks: Int, error: IngestError)] = []
+        for (fileIndex, file) in files.enumerated() {
+            let source: any ByteSource
+            do {
+                source = try openByteSource(file)
+            } catch let e as IngestError {
+                result.fileErrors.append(e)
+                continue
+            } catch {
+                continue
+            }
+            let chunker = LineChunker(source: source, fileIndex: fileIndex, pool: pool, maxLineBytes: maxLineBytes)
+            var chunks = 0
+            while let chunk = chunker.next() {
+                workers[next % workers.count].queue.push(chunk)
+                next += 1
+                chunks += 1
+                if let progress, Date().timeIntervalSince(lastReport) > 0.2 {
+                    lastReport = Date()
+                    progress(ProgressSnapshot(bytesDone: bytesBefore + chunker.bytesConsumed, bytesTotal: total,
+                        lines: linesDone.load(ordering: .relaxed), seconds: Date().timeIntervalSince(started)))
+                }
+            }
+            bytesBefore += chunker.bytesConsumed
+            if let e = chunker.streamError { streamFailures.append((fileIndex, chunks, e)) }
+        }
+        for w in workers { w.queue.close(consumers: 1) }
+        group.wait()
+        result.bytesRead = bytesBefore
+
+        // Merge worker states; the merge order does not change the result.
+        for w in workers {
+            result.tally.merge(w.decoder.tally)
+            for (key, state) in w.accumulator.export(interner: w.decoder.interner) {
+                if result.states[key] == nil {
+                    result.states[key] = state
+                } else {
+                    result.states[key]!.merge(state)
+                }
+            }
+        }
+        // Resolve chunk-relative positions to absolute line numbers.
+        var perFile: [Int: [Int: Int]] = [:]
+        for w in workers { for (f, s, n) in w.chunkLines { perFile[f, default: [:]][s] = n } }
+        var startLine: [Int: [Int: Int]] = [:]
+        var linesPerFile: [Int: Int] = [:]
+        for (f, seqs) in perFile {
+            var running = 0
+            var starts: [Int: Int] = [:]
+            for s in seqs.keys.sorted() {
+                starts[s] = running
+                running += seqs[s]!
+            }
+            startLine[f] = starts
+            linesPerFile[f] = running
+        }
+        result.linesRead = linesPerFile.values.reduce(0, +)
+        for failure in streamFailures {
+            let reason: BadLineReason = {
+                if case .truncatedStream = failure.error.reason { return .truncatedStream }
+                return .corruptStream
+            }()
+            let line = (linesPerFile[failure.file] ?? 0) + 1
+            result.tally.record(reason, at: LinePosition(fileIndex: failure.file, sequence: Int.max, lineInChunk: line),
+                detail: failure.error.description)
+        }
+        var samples = result.tally.samples.values.flatMap { $0 }
+        samples.sort { $0.position < $1.position }
+        result.reports = samples.map { s in
+            let path = files[s.position.fileIndex].path
+            let line = s.position.sequence == Int.max
+                ? s.position.lineInChunk
+                : (startLine[s.position.fileIndex]?[s.position.sequence] ?? 0) + s.position.lineInChunk + 1
+            return "\(path == "-" ? "<stdin>" : path):\(line): \(s.reason.key): \(s.detail)"
+        }
+        result.events = result.states.values.reduce(0) { $0 + $1.requests }
+        return result
+    }
+}
