@@ -1,0 +1,53 @@
+# Trawl — build, test, demo and benchmark on a fresh Debian machine.
+#
+#   make demo    simulate a small labelled world, analyse it, print the top cases
+#   make test    build and run every test, plus the format lint
+#   make bench   release build; full analyze pass vs DuckDB on a ~1 GB log
+#
+# System libraries are installed with apt-get when missing (as root).
+
+SWIFT        ?= swift
+BUILD_FLAGS  ?=
+APT_PACKAGES := libsqlite3-dev libpcap-dev libmaxminddb-dev zlib1g-dev libzstd-dev libisal-dev pkg-config gzip zstd
+HEADERS      := /usr/include/sqlite3.h /usr/include/pcap.h /usr/include/maxminddb.h /usr/include/zlib.h \
+                /usr/include/zstd.h /usr/include/isa-l/igzip_lib.h
+BIN          := .build/debug/trawl
+BENCH_BYTES  ?= 1000000000
+
+.PHONY: all deps build test lint demo bench clean
+
+all: build
+
+deps:
+	@missing=""; for h in $(HEADERS); do [ -e $$h ] || missing="$$missing $$h"; done; \
+	for t in gzip zstd; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "missing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
+	  else \
+	    echo "run as root, or: sudo apt-get install -y $(APT_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+test: deps lint
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+
+demo: build
+	$(BIN) demo
+
+bench: deps
+	$(SWIFT) build -c release --product trawl
+	$(SWIFT) build -c release --product TrawlBench
+	@python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb
+	.build/release/TrawlBench --bytes $(BENCH_BYTES) --trawl .build/release/trawl
+
+clean:
+	rm -rf .build demo bench-data

@@ -1,0 +1,235 @@
+import Foundation
+import Logging
+import TrawlCases
+import TrawlFeatures
+import TrawlIngest
+import TrawlModel
+import TrawlRules
+
+/// Settings of one batch analysis (`trawl analyze`).
+public struct AnalyzeOptions: Sendable {
+    public var inputs: [String]
+    public var accountsPath: String?
+    public var databasePath: String = "trawl.sqlite"
+    public var rulesDirectory: String = "rules"
+    public var scoresPath: String?
+    public var threshold: Double?
+    public var maxLineBytes = 1 << 20
+    public var maxBadRatio: Double?
+    public var chunkSize = 4 << 20
+    public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    public init(inputs: [String]) { self.inputs = inputs }
+}
+
+/// What a batch run did, for the summary and for scripts (`--summary-json`).
+public struct AnalyzeSummary: Sendable, Codable {
+    public var runID: Int64?
+    public var database: String
+    public var files: Int
+    public var bytesRead: Int
+    public var linesRead: Int
+    public var events: Int
+    public var badLines: Int
+    public var badByReason: [String: Int]
+    public var ignoredFields: [String: Int]
+    public var registryAccounts: Int
+    public var registryBadLines: Int
+    public var accounts: Int
+    public var accountDays: Int
+    public var flaggedAccounts: Int
+    public var casesOpened: Int
+    public var casesUpdated: Int
+    public var seconds: Double
+    public var linesPerSecond: Double
+    public var peakRSSBytes: Int
+    /// The first few bad lines, as `file:line: reason: detail`.
+    public var reports: [String]
+}
+
+/// One scored account: the `--scores` JSONL line.
+public struct ScoreLine: Sendable, Codable, Equatable {
+    public struct Reason: Sendable, Codable, Equatable {
+        public var rule: String
+        public var weight: Double
+        public var explanation: String
+    }
+    public var account_id: String
+    public var day: String
+    public var score: Double
+    public var flagged: Bool
+    public var cluster_id: String?
+    public var reasons: [Reason]
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(account_id, forKey: .account_id)
+        try c.encode(day, forKey: .day)
+        try c.encode((score * 10000).rounded() / 10000, forKey: .score)
+        try c.encode(flagged, forKey: .flagged)
+        try c.encode(cluster_id, forKey: .cluster_id)  // explicit null until clusters exist
+        try c.encode(reasons, forKey: .reasons)
+    }
+}
+
+/// Runs the batch pipeline: read → decode → features → rules → case store.
+public enum BatchAnalyzer {
+    /// Everything a run produced, for callers that want more than the summary.
+    public struct Outcome: Sendable {
+        public var summary: AnalyzeSummary
+        public var results: [(features: AccountDayFeatures, assessment: Assessment)]
+        public var scores: [ScoreLine]
+    }
+
+    /// - Throws: `PipelineError` (missing input, too many bad lines, unreadable rules, store failures).
+    public static func run(
+        _ options: AnalyzeOptions, logger: Logger = Logger(label: "trawl"),
+        progress: (@Sendable (ProgressSnapshot) -> Void)? = nil
+    ) throws -> Outcome {
+        let started = Date()
+        let files: [InputFile]
+        do { files = try InputResolver.resolve(options.inputs) } catch let e as IngestError { throw PipelineError.from(e) }
+        guard !files.isEmpty else { throw PipelineError(.usage, "no input: give log files, folders, globs or - for standard input") }
+
+        let plans: PlanCatalog
+        let rules: RuleSet
+        do {
+            plans = try PlanCatalog.load(rulesDirectory: options.rulesDirectory)
+            rules = try RuleSet.load(directory: options.rulesDirectory)
+        } catch {
+            throw PipelineError(.badData, "\(error)\nfix the rule file, or check it with: trawl rules lint --rules \(options.rulesDirectory)")
+        }
+
+        var registry = AccountRegistryReader.Result()
+        if let path = options.accountsPath {
+            do { registry = try AccountRegistryReader.read(path) } catch let e as IngestError { throw PipelineError.from(e) }
+            for (reason, count) in registry.tally.counts {
+                logger.warning("\(path): \(count) registry line(s) skipped: \(reason.key)")
+            }
+            for s in registry.tally.samples.values.flatMap({ $0 }).sorted(by: { $0.position < $1.position }) {
+                logger.warning("\(path):\(s.position.lineInChunk + 1): \(s.reason.key): \(s.detail)")
+            }
+        }
+
+        var aggregator = LogAggregator(plans: plans)
+        aggregator.chunkSize = options.chunkSize
+        aggregator.maxLineBytes = options.maxLineBytes
+        aggregator.workers = options.workers
+        let aggregate = aggregator.run(files, progress: progress)
+        for e in aggregate.fileErrors { logger.error("\(e.description)") }
+
+        var summary = AnalyzeSummary(
+            runID: nil, database: options.databasePath, files: files.count, bytesRead: aggregate.bytesRead,
+            linesRead: aggregate.linesRead, events: aggregate.events, badLines: aggregate.tally.total,
+            badByReason: aggregate.tally.countsByKey,
+            ignoredFields: Dictionary(uniqueKeysWithValues: aggregate.tally.ignoredFields.map { ($0.key.name, $0.value) }),
+            registryAccounts: registry.accounts.count, registryBadLines: registry.tally.total,
+            accounts: Set(aggregate.states.keys.map(\.accountID)).count, accountDays: aggregate.states.count,
+            flaggedAccounts: 0, casesOpened: 0, casesUpdated: 0, seconds: 0, linesPerSecond: 0, peakRSSBytes: 0,
+            reports: aggregate.reports)
+
+        if let limit = options.maxBadRatio, aggregate.linesRead > 0,
+            Double(aggregate.tally.total) / Double(aggregate.linesRead) > limit
+        {
+            summary.seconds = Date().timeIntervalSince(started)
+            summary.peakRSSBytes = peakResidentBytes()
+            throw BadInputError(summary: summary, limit: limit)
+        }
+
+        // Features and scores, in a stable order so every run writes the same thing.
+        let extractor = FeatureExtractor(plans: plans, registry: RegistryIndex(accounts: registry.accounts))
+        let keys = aggregate.states.keys.sorted()
+        var results: [(features: AccountDayFeatures, assessment: Assessment)] = []
+        results.reserveCapacity(keys.count)
+        for key in keys {
+            let f = extractor.features(for: key, state: aggregate.states[key]!)
+            results.append((f, rules.assess(f, threshold: options.threshold)))
+        }
+        let scores = scoreLines(results)
+        summary.flaggedAccounts = scores.filter(\.flagged).count
+
+        do {
+            let store = try CaseStore(path: options.databasePath)
+            let runID = try store.beginRun(inputs: files.map(\.path), inputDigest: inputDigest(files), at: started)
+            let outcome = try store.record(runID: runID, results: results, at: Date())
+            summary.runID = runID
+            summary.casesOpened = outcome.opened
+            summary.casesUpdated = outcome.updated
+            summary.seconds = Date().timeIntervalSince(started)
+            try store.finishRun(runID, summary: RunSummary(
+                linesRead: summary.linesRead, badLines: summary.badLines, badByReason: summary.badByReason,
+                accounts: summary.accounts, casesOpened: outcome.opened, casesUpdated: outcome.updated, status: "completed"))
+        } catch let e as PipelineError {
+            throw e
+        } catch {
+            throw PipelineError(.io, "\(options.databasePath): case store: \(error)")
+        }
+
+        if let path = options.scoresPath { try writeScores(scores, to: path) }
+        summary.seconds = Date().timeIntervalSince(started)
+        summary.linesPerSecond = summary.seconds > 0 ? Double(summary.linesRead) / summary.seconds : 0
+        summary.peakRSSBytes = peakResidentBytes()
+        return Outcome(summary: summary, results: results, scores: scores)
+    }
+
+    /// One line per account: its highest-scoring day, with the rules that fired that day.
+    public static func scoreLines(_ results: [(features: AccountDayFeatures, assessment: Assessment)]) -> [ScoreLine] {
+        var best: [String: Assessment] = [:]
+        for (_, a) in results {
+            if let b = best[a.accountID], (b.score, b.day) >= (a.score, a.day) { continue }
+            best[a.accountID] = a
+        }
+        return best.keys.sorted().map { id in
+            let a = best[id]!
+            return ScoreLine(
+                account_id: id, day: TimestampParser.dayString(a.day), score: a.score, flagged: a.flagged, cluster_id: nil,
+                reasons: a.hits.map { ScoreLine.Reason(rule: $0.ruleID, weight: $0.weight, explanation: $0.explanation) })
+        }
+    }
+
+    static func writeScores(_ scores: [ScoreLine], to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = Data()
+        for s in scores {
+            data.append(try encoder.encode(s))
+            data.append(0x0A)
+        }
+        if path == "-" {
+            FileHandle.standardOutput.write(data)
+            return
+        }
+        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw PipelineError(.io, "\(path): cannot write scores: \(error.localizedDescription)")
+        }
+    }
+
+    /// A digest of the inputs' names, sizes and modification times (not their contents).
+    static func inputDigest(_ files: [InputFile]) -> String {
+        var h: UInt64 = 0
+        for f in files {
+            let attrs = f.isStandardInput ? [:] : ((try? FileManager.default.attributesOfItem(atPath: f.path)) ?? [:])
+            let size = (attrs[.size] as? NSNumber)?.intValue ?? -1
+            let mtime = (attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            h = mix64(h ^ stableHash("\(f.path)|\(size)|\(mtime)"))
+        }
+        return String(h, radix: 16)
+    }
+}
+
+/// The run stopped because more than `--max-bad-ratio` of the lines were damaged.
+public struct BadInputError: Error, CustomStringConvertible, Sendable {
+    public let summary: AnalyzeSummary
+    public let limit: Double
+    public var description: String {
+        let share = summary.linesRead > 0 ? Double(summary.badLines) / Double(summary.linesRead) : 0
+        return "\(summary.badLines) of \(summary.linesRead) lines are bad (\(String(format: "%.2f", share * 100))%), over --max-bad-ratio \(limit); nothing was written to the case store"
+    }
+}
+
+/// Peak resident memory of this process, in bytes.
+public func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF, &usage)
+    return usage.ru_maxrss * 1024
+}

@@ -1,0 +1,90 @@
+import Foundation
+import TrawlFeatures
+import TrawlIngest
+import TrawlModel
+import TrawlRules
+
+/// Runs data-driven rule cases: one folder per case under `fixtures/rules/`, holding
+/// `events.jsonl` (log lines), optionally `accounts.jsonl` (registry) and `rule.yaml`
+/// (rules to test instead of the rules folder), and `expected.json`:
+/// `{"fired": {"acct": ["rule.id"]}, "not_fired": {...}, "flagged": ["acct"], "not_flagged": [...]}`.
+public enum RuleCaseRunner {
+    public struct Expected: Decodable, Sendable {
+        public var fired: [String: [String]]?
+        public var not_fired: [String: [String]]?
+        public var flagged: [String]?
+        public var not_flagged: [String]?
+    }
+
+    public struct Result: Sendable {
+        public var name: String
+        /// What differed from `expected.json`; empty when the case passes.
+        public var failures: [String]
+        public var passed: Bool { failures.isEmpty }
+    }
+
+    /// The case folders under `directory` (those with an `expected.json`), sorted.
+    public static func cases(in directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.sorted().map { (directory as NSString).appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("expected.json")) }
+    }
+
+    /// Runs one case folder against `rulesDirectory`.
+    /// - Throws: `PipelineError` when the case's files cannot be read or its rules do not load.
+    public static func run(caseDirectory dir: String, rulesDirectory: String) throws -> Result {
+        func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+        let name = (dir as NSString).lastPathComponent
+        let rules: RuleSet
+        let plans: PlanCatalog
+        do {
+            plans = try PlanCatalog.load(rulesDirectory: rulesDirectory)
+            rules = FileManager.default.fileExists(atPath: path("rule.yaml"))
+                ? try RuleSet.load(files: [path("rule.yaml")]) : try RuleSet.load(directory: rulesDirectory)
+        } catch {
+            throw PipelineError(.badData, "\(name): \(error)")
+        }
+        let expected: Expected
+        do {
+            expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: path("expected.json"))))
+        } catch {
+            throw PipelineError(.badData, "\(path("expected.json")): \(error)")
+        }
+        var registry = RegistryIndex.empty
+        if FileManager.default.fileExists(atPath: path("accounts.jsonl")) {
+            do { registry = RegistryIndex(accounts: try AccountRegistryReader.read(path("accounts.jsonl")).accounts) } catch let e as IngestError {
+                throw PipelineError.from(e)
+            }
+        }
+        var aggregator = LogAggregator(plans: plans)
+        aggregator.workers = 1
+        let aggregate = aggregator.run([InputFile(path: path("events.jsonl"))])
+        if let e = aggregate.fileErrors.first { throw PipelineError.from(e) }
+        let extractor = FeatureExtractor(plans: plans, registry: registry)
+        var fired: [String: Set<String>] = [:]
+        var flagged: Set<String> = []
+        for (key, state) in aggregate.states {
+            let a = rules.assess(extractor.features(for: key, state: state))
+            fired[key.accountID, default: []].formUnion(a.hits.map(\.ruleID))
+            if a.flagged { flagged.insert(key.accountID) }
+        }
+        var failures: [String] = aggregate.reports.map { "bad event line: \($0)" }
+        for (account, ids) in (expected.fired ?? [:]).sorted(by: { $0.key < $1.key }) {
+            for id in ids where !(fired[account]?.contains(id) ?? false) {
+                failures.append("\(account): expected \(id) to fire; fired: \((fired[account] ?? []).sorted())")
+            }
+        }
+        for (account, ids) in (expected.not_fired ?? [:]).sorted(by: { $0.key < $1.key }) {
+            for id in ids where fired[account]?.contains(id) ?? false {
+                failures.append("\(account): expected \(id) not to fire")
+            }
+        }
+        for account in expected.flagged ?? [] where !flagged.contains(account) {
+            failures.append("\(account): expected to be flagged")
+        }
+        for account in expected.not_flagged ?? [] where flagged.contains(account) {
+            failures.append("\(account): expected not to be flagged")
+        }
+        return Result(name: name, failures: failures)
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import TrawlPipeline
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyse access logs: features per account and day, rule scores, cases in the store.",
+        discussion: """
+            INPUT is a file, a folder (read recursively for *.jsonl, *.ndjson, *.json, *.log,
+            each optionally .gz or .zst), a glob, or - for standard input. Compression is
+            detected from the data. Damaged lines are skipped, counted by reason and the
+            first few reported as file:line: reason; the run goes on.
+
+            Running the same input again changes nothing in the store; a new day updates
+            existing cases instead of duplicating them.
+
+            Example:
+              trawl analyze logs/2026-11-21/ --accounts accounts.jsonl --db cases.sqlite --scores scores.jsonl
+              zstd -dc day.jsonl.zst | trawl analyze - --db cases.sqlite
+            """)
+
+    @Argument(help: "Log files, folders, globs, or - for standard input.")
+    var inputs: [String]
+
+    @Option(help: "Account registry (JSONL, optionally compressed).")
+    var accounts: String?
+
+    @Option(help: "Case store (SQLite file; created when missing).")
+    var db = "trawl.sqlite"
+
+    @OptionGroup var rules: RulesOption
+
+    @Option(help: "Write one JSONL line per scored account to this file (- for standard output).")
+    var scores: String?
+
+    @Option(help: "Flag accounts whose score is at least this (default: rules/scoring.yaml, else 0.5).")
+    var threshold: Double?
+
+    @Option(help: "Skip lines longer than this many bytes.")
+    var maxLineBytes = 1 << 20
+
+    @Option(help: "Fail with status 65 when more than this share of lines is bad (0-1).")
+    var maxBadRatio: Double?
+
+    @Option(help: .hidden) var chunkSize = 4 << 20
+    @Option(help: "Decoding threads (default: one per core).") var workers: Int?
+
+    @Flag(help: "Print the run summary as one JSON line on standard output.")
+    var summaryJson = false
+
+    func validate() throws {
+        if let r = maxBadRatio, !(0...1).contains(r) { throw ValidationError("--max-bad-ratio must be between 0 and 1") }
+        if let t = threshold, !(0...1).contains(t) { throw ValidationError("--threshold must be between 0 and 1") }
+        if maxLineBytes < 64 { throw ValidationError("--max-line-bytes must be at least 64") }
+        if chunkSize < 1 { throw ValidationError("--chunk-size must be positive") }
+    }
+
+    func run() throws {
+        var options = AnalyzeOptions(inputs: inputs)
+        options.accountsPath = accounts
+        options.databasePath = db
+        options.rulesDirectory = try rules.resolved()
+        options.scoresPath = scores
+        options.threshold = threshold
+        options.maxLineBytes = maxLineBytes
+        options.maxBadRatio = maxBadRatio
+        options.chunkSize = chunkSize
+        if let workers { options.workers = max(1, workers) }
+        do {
+            let outcome = try BatchAnalyzer.run(options, progress: Terminal.progressLine())
+            Terminal.printSummary(outcome.summary)
+            if summaryJson { Terminal.emit(outcome.summary) }
+        } catch let e as BadInputError {
+            if summaryJson { Terminal.emit(e.summary) }
+            throw e
+        }
+    }
+}
