@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Raw views of the database, for tests and diagnostics; not public API.
@@ -37,10 +38,21 @@ extension CaseStore {
                 let columns = try db.columns(in: table).count
                 let order = (1...columns).map(String.init).joined(separator: ", ")
                 out[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY \(order)").map { row in
-                    row.databaseValues.map(\.description).joined(separator: " | ")
+                    row.databaseValues.map(Self.literal).joined(separator: " | ")
                 }
             }
             return out
+        }
+    }
+
+    /// A value as an SQL literal: `NULL`, `12`, `0.5`, `'it''s'`, `x'0a'`.
+    static func literal(_ value: DatabaseValue) -> String {
+        switch value.storage {
+        case .null: "NULL"
+        case .int64(let i): String(i)
+        case .double(let d): String(d)
+        case .string(let s): "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        case .blob(let data): "x'" + data.map { String(format: "%02x", $0) }.joined() + "'"
         }
     }
 

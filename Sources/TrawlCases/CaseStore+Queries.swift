@@ -88,7 +88,7 @@ extension CaseStore {
             db, sql: "SELECT id, author, text, created_at FROM case_note WHERE case_id = ? ORDER BY id", arguments: [id]
         ).map { r in
             CaseNote(
-                id: r[0], author: r[1], text: r[2], createdAt: try time(r[3], table: "case_note", column: "created_at"))
+                id: r[0], author: r[1], text: r[2], createdAt: try storedTime(r[3], table: "case_note", column: "created_at"))
         }
         let audit = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE case_id = ? ORDER BY id", arguments: [id])
             .map(auditEntry)
@@ -107,13 +107,13 @@ extension CaseStore {
             tags: try StorageFormat.decode([String].self, row["tags"], table: "abuse_case", column: "tags"),
             firstDay: row["first_day"],
             lastDay: row["last_day"],
-            createdAt: try time(row["created_at"], table: "abuse_case", column: "created_at"),
-            updatedAt: try time(row["updated_at"], table: "abuse_case", column: "updated_at"))
+            createdAt: try storedTime(row["created_at"], table: "abuse_case", column: "created_at"),
+            updatedAt: try storedTime(row["updated_at"], table: "abuse_case", column: "updated_at"))
     }
 
     static func auditEntry(_ row: Row) throws -> AuditEntry {
         AuditEntry(
-            id: row["id"], caseID: row["case_id"], at: try time(row["at"], table: "audit", column: "at"),
+            id: row["id"], caseID: row["case_id"], at: try storedTime(row["at"], table: "audit", column: "at"),
             actor: row["actor"], action: row["action"], field: row["field"], oldValue: row["old_value"],
             newValue: row["new_value"])
     }

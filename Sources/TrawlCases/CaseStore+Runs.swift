@@ -66,7 +66,7 @@ extension CaseStore {
         if let finished: String = row["finished_at"] {
             let badByReason: String = row["bad_by_reason"] ?? "{}"
             summary = RunSummary(
-                finishedAt: try time(finished, table: "run", column: "finished_at"),
+                finishedAt: try storedTime(finished, table: "run", column: "finished_at"),
                 linesRead: row["lines_read"] ?? 0,
                 badLines: row["bad_lines"] ?? 0,
                 badByReason: try StorageFormat.decode(
@@ -78,7 +78,7 @@ extension CaseStore {
         }
         return RunRecord(
             id: row["id"],
-            startedAt: try time(row["started_at"], table: "run", column: "started_at"),
+            startedAt: try storedTime(row["started_at"], table: "run", column: "started_at"),
             inputs: try StorageFormat.decode([String].self, row["inputs"], table: "run", column: "inputs"),
             inputDigest: row["input_digest"],
             status: status,
@@ -86,7 +86,7 @@ extension CaseStore {
     }
 
     /// A stored time, or `corruptValue`.
-    static func time(_ text: String, table: String, column: String) throws -> Date {
+    static func storedTime(_ text: String, table: String, column: String) throws -> Date {
         guard let date = StorageFormat.date(text) else {
             throw CaseStoreError(.corruptValue(table: table, column: column))
         }
