@@ -23,8 +23,9 @@ extension CaseStore {
 
     /// Stores how a run ended. Finishing a run again replaces its summary.
     ///
-    /// - Throws: `CaseStoreError.Reason.unknownRun` when no run has this id, or when
-    ///   the summary says `running`; `.sqlFailed` when the write fails.
+    /// - Throws: `CaseStoreError` with `.unknownRun` when no run has this id,
+    ///   `.invalidInput` when the summary's status is `running`, `.sqlFailed` when the
+    ///   write fails.
     public func finishRun(_ id: Int64, summary: RunSummary) throws {
         guard summary.status != .running else {
             throw CaseStoreError(.invalidInput("a finished run cannot have status running"))
