@@ -1,0 +1,339 @@
+import Foundation
+import GRDB
+import TrawlFeatures
+import TrawlRules
+
+extension CaseStore {
+    /// Stores a run's scored account days and opens or updates a case for every
+    /// account with a flagged day.
+    ///
+    /// For each account day it upserts the `account_day` row and its `rule_hit` rows.
+    /// For each account with flagged days it opens a case (audit `opened`) or updates
+    /// the existing one: score is the highest day score seen, first and last day
+    /// widen, tags are the union, and each flagged day's evidence rows are replaced by
+    /// this call's (audit `updated`, or `new_evidence` when an analyst already
+    /// confirmed, dismissed or enforced the case, whose status is kept). The title
+    /// follows the highest-scoring day.
+    ///
+    /// Idempotent: every row is compared with what is stored before it is written, so
+    /// recording the same results again — in the same run or a later one — changes no
+    /// row, bumps no `updated_at` and writes no audit entry. Results are processed in
+    /// account and day order, so case ids do not depend on the order given.
+    ///
+    /// - Parameters:
+    ///   - runID: The run recording these results (from `beginRun`).
+    ///   - results: Features and assessment of each account day; both halves must
+    ///     name the same account and day.
+    ///   - at: The time written to new and changed cases and audit entries.
+    /// - Returns: How many cases were opened, updated or left unchanged, and how many
+    ///   account days were written.
+    /// - Throws: `CaseStoreError`: `.unknownRun`; `.invalidInput` for mismatched
+    ///   halves, non-finite scores or weights, or a rule id twice in one assessment;
+    ///   `.sqlFailed` when a statement fails (nothing of this call is then stored).
+    /// - Complexity: A few indexed statements per account day, in one transaction.
+    public func record(
+        runID: Int64, results: [(features: AccountDayFeatures, assessment: Assessment)], at: Date
+    ) throws -> RecordOutcome {
+        var days = try results.indices.map { try PreparedDay(results[$0], index: $0) }
+        days.sort { a, b in
+            StorageFormat.same(a.accountID, b.accountID)
+                ? StorageFormat.precedes(a.day, b.day) : StorageFormat.precedes(a.accountID, b.accountID)
+        }
+        for i in days.indices.dropFirst()
+        where StorageFormat.same(days[i].accountID, days[i - 1].accountID) && days[i].day == days[i - 1].day {
+            throw CaseStoreError(.invalidInput("results hold the same account day twice (day \(days[i].day))"))
+        }
+        let time = StorageFormat.time(at)
+        let actor = "run:\(runID)"
+        return try write("recording results of run \(runID)") { db in
+            try requireRun(runID, db)
+            var outcome = RecordOutcome()
+            let statements = try RecordStatements(db)
+            var start = days.startIndex
+            while start < days.endIndex {
+                var end = start + 1
+                while end < days.endIndex && StorageFormat.same(days[end].accountID, days[start].accountID) {
+                    end += 1
+                }
+                let group = days[start..<end]
+                for day in group {
+                    if try statements.storeDay(day, runID: runID) {
+                        outcome.accountDaysWritten += 1
+                    } else {
+                        outcome.accountDaysUnchanged += 1
+                    }
+                }
+                let flagged = group.filter(\.flagged)
+                if !flagged.isEmpty {
+                    switch try statements.storeCase(flagged, time: time, actor: actor, db: db) {
+                    case .opened: outcome.opened += 1
+                    case .updated: outcome.updated += 1
+                    case .unchanged: outcome.unchanged += 1
+                    }
+                }
+                start = end
+            }
+            return outcome
+        }
+    }
+}
+
+/// One account day, validated and turned into the text the store writes.
+private struct PreparedDay {
+    struct Hit {
+        var ruleID: String
+        var title: String
+        var weight: Double
+        var tags: String
+        var explanation: String
+        var values: String
+    }
+
+    var accountID: String
+    var day: String
+    var features: String
+    var evidence: String
+    var score: Double
+    var flagged: Bool
+    var bias: Double
+    /// By rule id bytes, as `ORDER BY rule_id` returns them.
+    var hits: [Hit]
+    /// Tags of the rules that fired, unique, in byte order.
+    var tags: [String]
+    /// The title a case takes from this day: the heaviest rule's (ties: lowest rule id).
+    var title: String
+    /// By kind and value bytes, as `ORDER BY kind, value` returns them.
+    var evidenceRows: [EvidenceRow]
+
+    init(_ result: (features: AccountDayFeatures, assessment: Assessment), index: Int) throws {
+        let (f, a) = result
+        guard f.accountID.utf8.elementsEqual(a.accountID.utf8), f.day == a.day else {
+            throw CaseStoreError(.invalidInput("results[\(index)]: features and assessment are for different account days"))
+        }
+        guard a.score.isFinite, a.bias.isFinite, a.hits.allSatisfy(\.weight.isFinite) else {
+            throw CaseStoreError(.invalidInput("results[\(index)]: score, bias and rule weights must be finite numbers"))
+        }
+        accountID = StorageFormat.text(a.accountID)
+        day = StorageFormat.day(a.day)
+        features = StorageFormat.json(f.features)
+        evidence = StorageFormat.json(f.evidence)
+        score = a.score
+        flagged = a.flagged
+        bias = a.bias
+        hits = a.hits.map { h in
+            Hit(
+                ruleID: StorageFormat.text(h.ruleID), title: StorageFormat.text(h.title), weight: h.weight,
+                tags: StorageFormat.json(uniqueSorted(h.tags.map(StorageFormat.text))),
+                explanation: StorageFormat.text(h.explanation), values: StorageFormat.json(h.values))
+        }
+        hits.sort { StorageFormat.precedes($0.ruleID, $1.ruleID) }
+        for i in hits.indices.dropFirst() where StorageFormat.same(hits[i].ruleID, hits[i - 1].ruleID) {
+            throw CaseStoreError(.invalidInput("results[\(index)]: rule \(hits[i].ruleID) fired twice in one assessment"))
+        }
+        tags = uniqueSorted(a.hits.flatMap(\.tags).map(StorageFormat.text))
+        let heaviest = hits.max { x, y in
+            x.weight != y.weight ? x.weight < y.weight : StorageFormat.precedes(y.ruleID, x.ruleID)
+        }
+        title = heaviest?.title ?? "Flagged account"
+
+        var rows: [EvidenceRow] = []
+        for id in f.evidence.requestIDs { rows.append(EvidenceRow(kind: .requestID, value: StorageFormat.text(id), count: 1)) }
+        for c in f.evidence.topIPs { rows.append(EvidenceRow(kind: .ip, value: StorageFormat.text(c.value), count: c.count)) }
+        for c in f.evidence.topUserAgents {
+            rows.append(EvidenceRow(kind: .userAgent, value: StorageFormat.text(c.value), count: c.count))
+        }
+        evidenceRows = EvidenceRow.merged(rows)
+    }
+}
+
+/// One `case_evidence` row of a day.
+struct EvidenceRow: Equatable {
+    var kind: EvidenceKind
+    var value: String
+    var count: Int
+
+    static func == (a: EvidenceRow, b: EvidenceRow) -> Bool {
+        a.kind == b.kind && a.count == b.count && StorageFormat.same(a.value, b.value)
+    }
+
+    /// Sorted by kind and value bytes, with the counts of repeated values added up.
+    static func merged(_ rows: [EvidenceRow]) -> [EvidenceRow] {
+        let sorted = rows.sorted { a, b in
+            a.kind != b.kind
+                ? StorageFormat.precedes(a.kind.rawValue, b.kind.rawValue) : StorageFormat.precedes(a.value, b.value)
+        }
+        var out: [EvidenceRow] = []
+        out.reserveCapacity(sorted.count)
+        for row in sorted {
+            if let last = out.last, last.kind == row.kind, StorageFormat.same(last.value, row.value) {
+                out[out.count - 1].count += row.count
+            } else {
+                out.append(row)
+            }
+        }
+        return out
+    }
+}
+
+/// Strings without repeats, in byte order.
+func uniqueSorted(_ strings: [String]) -> [String] {
+    var out: [String] = []
+    for s in strings.sorted(by: StorageFormat.precedes) where !(out.last.map { StorageFormat.same($0, s) } ?? false) {
+        out.append(s)
+    }
+    return out
+}
+
+/// The prepared statements of one `record` transaction.
+private struct RecordStatements {
+    enum CaseChange { case opened, updated, unchanged }
+
+    let selectDay, upsertDay, selectHits, deleteHits, insertHit: Statement
+    let selectCase, insertCase, updateCase, selectEvidence, deleteEvidence, insertEvidence, insertAudit: Statement
+
+    init(_ db: Database) throws {
+        selectDay = try db.cachedStatement(
+            sql: "SELECT features, evidence, score, flagged, bias FROM account_day WHERE account_id = ? AND day = ?")
+        upsertDay = try db.cachedStatement(
+            sql: """
+                INSERT INTO account_day (account_id, day, features, evidence, score, flagged, bias, last_run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (account_id, day) DO UPDATE SET
+                    features = excluded.features, evidence = excluded.evidence, score = excluded.score,
+                    flagged = excluded.flagged, bias = excluded.bias, last_run_id = excluded.last_run_id
+                """)
+        selectHits = try db.cachedStatement(
+            sql: """
+                SELECT rule_id, title, weight, tags, explanation, feature_values FROM rule_hit
+                WHERE account_id = ? AND day = ? ORDER BY rule_id
+                """)
+        deleteHits = try db.cachedStatement(sql: "DELETE FROM rule_hit WHERE account_id = ? AND day = ?")
+        insertHit = try db.cachedStatement(
+            sql: """
+                INSERT INTO rule_hit (account_id, day, rule_id, title, weight, tags, explanation, feature_values)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        selectCase = try db.cachedStatement(
+            sql: """
+                SELECT id, status, score, last_score, title, tags, first_day, last_day FROM abuse_case
+                WHERE kind = 'account' AND subject = ?
+                """)
+        insertCase = try db.cachedStatement(
+            sql: """
+                INSERT INTO abuse_case (kind, subject, status, score, last_score, title, tags, first_day, last_day,
+                    created_at, updated_at)
+                VALUES ('account', ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        updateCase = try db.cachedStatement(
+            sql: """
+                UPDATE abuse_case SET score = ?, last_score = ?, title = ?, tags = ?, first_day = ?, last_day = ?,
+                    updated_at = ?
+                WHERE id = ?
+                """)
+        selectEvidence = try db.cachedStatement(
+            sql: "SELECT kind, value, count FROM case_evidence WHERE case_id = ? AND day = ? ORDER BY kind, value")
+        deleteEvidence = try db.cachedStatement(sql: "DELETE FROM case_evidence WHERE case_id = ? AND day = ?")
+        insertEvidence = try db.cachedStatement(
+            sql: "INSERT INTO case_evidence (case_id, day, kind, value, count) VALUES (?, ?, ?, ?, ?)")
+        insertAudit = try db.cachedStatement(
+            sql: """
+                INSERT INTO audit (case_id, at, actor, action, field, old_value, new_value)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+    }
+
+    /// Writes one account day and its rule hits unless they already hold exactly this.
+    /// Returns whether anything was written.
+    func storeDay(_ d: PreparedDay, runID: Int64) throws -> Bool {
+        var dayChanged = true
+        if let row = try Row.fetchOne(selectDay, arguments: [d.accountID, d.day]) {
+            dayChanged =
+                !(StorageFormat.same(row[0], d.features) && StorageFormat.same(row[1], d.evidence)
+                && row[2] == d.score && row[3] == d.flagged && row[4] == d.bias)
+        }
+        let stored = try Row.fetchAll(selectHits, arguments: [d.accountID, d.day])
+        let hitsChanged =
+            stored.count != d.hits.count
+            || zip(stored, d.hits).contains { row, hit in
+                !(StorageFormat.same(row[0], hit.ruleID) && StorageFormat.same(row[1], hit.title)
+                    && row[2] == hit.weight && StorageFormat.same(row[3], hit.tags)
+                    && StorageFormat.same(row[4], hit.explanation) && StorageFormat.same(row[5], hit.values))
+            }
+        guard dayChanged || hitsChanged else { return false }
+        try upsertDay.execute(arguments: [
+            d.accountID, d.day, d.features, d.evidence, d.score, d.flagged, d.bias, runID,
+        ])
+        if hitsChanged {
+            try deleteHits.execute(arguments: [d.accountID, d.day])
+            for h in d.hits {
+                try insertHit.execute(arguments: [d.accountID, d.day, h.ruleID, h.title, h.weight, h.tags, h.explanation, h.values])
+            }
+        }
+        return true
+    }
+
+    /// Opens or updates the case of one account from its flagged days (in day order).
+    func storeCase(_ days: [PreparedDay], time: String, actor: String, db: Database) throws -> CaseChange {
+        let subject = days[0].accountID
+        let best = days.max { a, b in a.score < b.score }!  // the first of equal maxima
+        let first = days.first!, last = days.last!
+        let tags = uniqueSorted(days.flatMap(\.tags))
+
+        guard let row = try Row.fetchOne(selectCase, arguments: [subject]) else {
+            try insertCase.execute(arguments: [
+                subject, best.score, last.score, best.title, StorageFormat.json(tags), first.day, last.day, time, time,
+            ])
+            let id = db.lastInsertedRowID
+            for d in days { try replaceEvidence(caseID: id, day: d.day, with: d.evidenceRows) }
+            try insertAudit.execute(arguments: [id, time, actor, "opened", "status", nil, CaseStatus.open.rawValue])
+            return .opened
+        }
+
+        let id: Int64 = row[0]
+        let status = try CaseStore.enumValue(CaseStatus.self, row[1], table: "abuse_case", column: "status")
+        let oldScore: Double = row[2], oldLastScore: Double = row[3]
+        let oldTitle: String = row[4], oldTags: String = row[5], oldFirst: String = row[6], oldLast: String = row[7]
+        let storedTags = try StorageFormat.decode([String].self, oldTags, table: "abuse_case", column: "tags")
+
+        let score = max(oldScore, best.score)
+        let title = best.score > oldScore ? best.title : oldTitle
+        let firstDay = StorageFormat.precedes(first.day, oldFirst) ? first.day : oldFirst
+        let lastDay = StorageFormat.precedes(oldLast, last.day) ? last.day : oldLast
+        let lastScore = lastDay == last.day ? last.score : oldLastScore
+        let newTags = StorageFormat.json(uniqueSorted(storedTags + tags))
+
+        var changes: [(field: String, old: String, new: String)] = []
+        if score != oldScore { changes.append(("score", "\(oldScore)", "\(score)")) }
+        if lastScore != oldLastScore { changes.append(("last_score", "\(oldLastScore)", "\(lastScore)")) }
+        if firstDay != oldFirst { changes.append(("first_day", oldFirst, firstDay)) }
+        if lastDay != oldLast { changes.append(("last_day", oldLast, lastDay)) }
+        if !StorageFormat.same(title, oldTitle) { changes.append(("title", oldTitle, title)) }
+        if !StorageFormat.same(newTags, oldTags) { changes.append(("tags", oldTags, newTags)) }
+        for d in days {
+            let stored = try Row.fetchAll(selectEvidence, arguments: [id, d.day]).map { r in
+                EvidenceRow(
+                    kind: try CaseStore.enumValue(EvidenceKind.self, r[0], table: "case_evidence", column: "kind"),
+                    value: r[1], count: r[2])
+            }
+            if stored != d.evidenceRows {
+                try replaceEvidence(caseID: id, day: d.day, with: d.evidenceRows)
+                changes.append(("evidence:\(d.day)", "\(stored.count) rows", "\(d.evidenceRows.count) rows"))
+            }
+        }
+        guard !changes.isEmpty else { return .unchanged }
+
+        try updateCase.execute(arguments: [score, lastScore, title, newTags, firstDay, lastDay, time, id])
+        let action = status.isDecided ? "new_evidence" : "updated"
+        for c in changes {
+            try insertAudit.execute(arguments: [id, time, actor, action, c.field, c.old, c.new])
+        }
+        return .updated
+    }
+
+    private func replaceEvidence(caseID: Int64, day: String, with rows: [EvidenceRow]) throws {
+        try deleteEvidence.execute(arguments: [caseID, day])
+        for r in rows {
+            try insertEvidence.execute(arguments: [caseID, day, r.kind.rawValue, r.value, r.count])
+        }
+    }
+}

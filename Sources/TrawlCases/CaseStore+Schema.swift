@@ -1,0 +1,119 @@
+import GRDB
+
+extension CaseStore {
+    /// The schema's history. Never edit a shipped migration: add the next one.
+    ///
+    /// v1 tables:
+    /// - `run`: one row per `trawl analyze`/`tail` run, with its inputs and summary.
+    /// - `account_day`: features (JSON object by feature name), evidence (JSON), score
+    ///   and flag per account and UTC day; `last_run_id` is the last run that changed it.
+    /// - `rule_hit`: the rules that fired for an account day, with explanation and the
+    ///   feature values they read (JSON).
+    /// - `abuse_case`: one row per case, unique by (kind, subject), with lifecycle status.
+    /// - `case_evidence`: request ids, addresses and user agents behind each flagged day.
+    /// - `case_note`, `audit`: analysts' notes and every change to a case.
+    ///
+    /// Times are RFC 3339 UTC text with milliseconds; days are `YYYY-MM-DD`.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE run (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        started_at TEXT NOT NULL,
+                        finished_at TEXT,
+                        inputs TEXT NOT NULL,
+                        input_digest TEXT NOT NULL,
+                        lines_read INTEGER,
+                        bad_lines INTEGER,
+                        bad_by_reason TEXT,
+                        accounts INTEGER,
+                        cases_opened INTEGER,
+                        cases_updated INTEGER,
+                        status TEXT NOT NULL DEFAULT 'running'
+                            CHECK (status IN ('running', 'completed', 'failed', 'interrupted'))
+                    );
+
+                    CREATE TABLE account_day (
+                        account_id TEXT NOT NULL,
+                        day TEXT NOT NULL,
+                        features TEXT NOT NULL,
+                        evidence TEXT NOT NULL,
+                        score REAL NOT NULL,
+                        flagged INTEGER NOT NULL CHECK (flagged IN (0, 1)),
+                        bias REAL NOT NULL,
+                        last_run_id INTEGER NOT NULL REFERENCES run(id),
+                        PRIMARY KEY (account_id, day)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX account_day_on_last_run_id ON account_day(last_run_id);
+
+                    CREATE TABLE rule_hit (
+                        account_id TEXT NOT NULL,
+                        day TEXT NOT NULL,
+                        rule_id TEXT NOT NULL,
+                        title TEXT NOT NULL,
+                        weight REAL NOT NULL,
+                        tags TEXT NOT NULL,
+                        explanation TEXT NOT NULL,
+                        feature_values TEXT NOT NULL,
+                        PRIMARY KEY (account_id, day, rule_id),
+                        FOREIGN KEY (account_id, day) REFERENCES account_day(account_id, day) ON DELETE CASCADE
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE abuse_case (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL CHECK (kind IN ('account', 'cluster')),
+                        subject TEXT NOT NULL,
+                        status TEXT NOT NULL
+                            CHECK (status IN ('open', 'triaged', 'confirmed', 'dismissed', 'enforced')),
+                        score REAL NOT NULL,
+                        last_score REAL NOT NULL,
+                        title TEXT NOT NULL,
+                        tags TEXT NOT NULL,
+                        first_day TEXT NOT NULL,
+                        last_day TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL,
+                        UNIQUE (kind, subject)
+                    );
+                    CREATE INDEX abuse_case_on_status ON abuse_case(status);
+                    CREATE INDEX abuse_case_on_score ON abuse_case(score);
+
+                    CREATE TABLE case_evidence (
+                        case_id INTEGER NOT NULL REFERENCES abuse_case(id) ON DELETE CASCADE,
+                        day TEXT NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('request_id', 'ip', 'user_agent')),
+                        value TEXT NOT NULL,
+                        count INTEGER NOT NULL,
+                        PRIMARY KEY (case_id, day, kind, value)
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE case_note (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        case_id INTEGER NOT NULL REFERENCES abuse_case(id) ON DELETE CASCADE,
+                        author TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE INDEX case_note_on_case_id ON case_note(case_id);
+
+                    CREATE TABLE audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        case_id INTEGER REFERENCES abuse_case(id) ON DELETE SET NULL,
+                        at TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        field TEXT,
+                        old_value TEXT,
+                        new_value TEXT
+                    );
+                    CREATE INDEX audit_on_case_id ON audit(case_id);
+                    """)
+        }
+        return migrator
+    }()
+
+    /// The tables of the current schema, for checks and dumps.
+    static let tables = ["run", "account_day", "rule_hit", "abuse_case", "case_evidence", "case_note", "audit"]
+}

@@ -1,0 +1,278 @@
+import Foundation
+import TrawlFeatures
+import TrawlModel
+
+/// How values are written into the store's columns: times, days, text and JSON.
+///
+/// JSON is written by hand so that the same value always gives the same bytes (keys
+/// sorted by their UTF-8 bytes, integral numbers without a fraction): the store
+/// decides whether a row changed by comparing the text it would write with the text
+/// it holds.
+enum StorageFormat {
+    // MARK: Times and days
+
+    /// RFC 3339 UTC text with milliseconds, e.g. `2025-03-01T12:00:00.000Z`.
+    static func time(_ date: Date) -> String {
+        let millis = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        return TimestampParser.format(Int64(millis))
+    }
+
+    /// The date of a time written by `time(_:)`.
+    static func date(_ text: String) -> Date? {
+        TimestampParser.parse(text).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+    }
+
+    /// `YYYY-MM-DD` for a UTC day number.
+    static func day(_ day: Int32) -> String { TimestampParser.dayString(day) }
+
+    // MARK: Text
+
+    /// Text as it can be stored and read back: SQLite's C interface stops at NUL, so
+    /// NUL characters become U+FFFD.
+    static func text(_ s: String) -> String {
+        guard s.utf8.contains(0) else { return s }
+        return String(String.UnicodeScalarView(s.unicodeScalars.map { $0 == "\0" ? "\u{FFFD}" : $0 }))
+    }
+
+    /// Whether two strings have the same bytes (Swift's `==` equates canonically
+    /// equivalent strings; SQLite does not).
+    static func same(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
+
+    /// Byte order, as SQLite's BINARY collation sorts text.
+    static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+
+    // MARK: JSON out
+
+    /// Feature names in byte order, as catalog indices.
+    private static let featureOrder: [Int] = FeatureCatalog.all.indices.sorted {
+        precedes(FeatureCatalog.all[$0].name, FeatureCatalog.all[$1].name)
+    }
+
+    /// Known features as one JSON object of native values; unknown features are absent.
+    static func json(_ features: FeatureVector) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        for i in featureOrder where i < features.values.count {
+            guard let value = features.values[i], value.isStorable else { continue }
+            w.key(FeatureCatalog.all[i].name)
+            w.value(value)
+        }
+        w.endObject()
+        return w.out
+    }
+
+    /// Feature values by name as one JSON object of native values.
+    static func json(_ values: [String: FeatureValue]) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        for key in values.keys.sorted(by: precedes) {
+            let value = values[key]!
+            guard value.isStorable else { continue }
+            w.key(key)
+            w.value(value)
+        }
+        w.endObject()
+        return w.out
+    }
+
+    /// Evidence in `AccountEvidence`'s own coding keys, so `JSONDecoder` reads it back.
+    static func json(_ evidence: AccountEvidence) -> String {
+        var w = JSONWriter()
+        func counted(_ list: [CountedValue]) {
+            w.beginArray()
+            for c in list {
+                w.element()
+                w.beginObject()
+                w.key("count")
+                w.number(Double(c.count))
+                w.key("value")
+                w.string(text(c.value))
+                w.endObject()
+            }
+            w.endArray()
+        }
+        w.beginObject()
+        if let first = evidence.firstSeen {
+            w.key("firstSeen")
+            w.integer(first)
+        }
+        if let last = evidence.lastSeen {
+            w.key("lastSeen")
+            w.integer(last)
+        }
+        w.key("requestIDs")
+        w.beginArray()
+        for id in evidence.requestIDs {
+            w.element()
+            w.string(text(id))
+        }
+        w.endArray()
+        w.key("topIPs")
+        counted(evidence.topIPs)
+        w.key("topUserAgents")
+        counted(evidence.topUserAgents)
+        w.endObject()
+        return w.out
+    }
+
+    /// A JSON array of strings, in the order given.
+    static func json(_ strings: [String]) -> String {
+        var w = JSONWriter()
+        w.beginArray()
+        for s in strings {
+            w.element()
+            w.string(s)
+        }
+        w.endArray()
+        return w.out
+    }
+
+    /// A JSON object of counts, keys in byte order.
+    static func json(_ counts: [String: Int]) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        for key in counts.keys.sorted(by: precedes) {
+            w.key(key)
+            w.integer(Int64(counts[key]!))
+        }
+        w.endObject()
+        return w.out
+    }
+
+    // MARK: JSON in
+
+    /// Decodes a JSON column, naming the column when it is not what was written.
+    static func decode<T: Decodable>(_ type: T.Type, _ json: String, table: String, column: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(json.utf8))
+        } catch {
+            throw CaseStoreError(.corruptValue(table: table, column: column))
+        }
+    }
+
+    /// Decodes a JSON object of native feature values.
+    static func features(_ json: String, table: String, column: String) throws -> [String: FeatureValue] {
+        try decode([String: NativeFeatureValue].self, json, table: table, column: column).mapValues(\.value)
+    }
+}
+
+extension FeatureValue {
+    /// Whether JSON can hold the value: infinities and NaN cannot, and are stored as unknown.
+    var isStorable: Bool {
+        if case .number(let v) = self { return v.isFinite }
+        return true
+    }
+}
+
+/// A feature value coded as a bare JSON number, boolean or string.
+struct NativeFeatureValue: Codable, Sendable {
+    var value: FeatureValue
+
+    init(_ value: FeatureValue) { self.value = value }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) {
+            value = .flag(b)
+        } else if let d = try? c.decode(Double.self) {
+            value = .number(d)
+        } else {
+            value = .text(try c.decode(String.self))
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch value {
+        case .number(let v): try c.encode(v)
+        case .flag(let b): try c.encode(b)
+        case .text(let s): try c.encode(s)
+        }
+    }
+}
+
+/// Appends JSON text; the caller keeps the structure valid.
+struct JSONWriter {
+    private(set) var out = ""
+    /// Whether the container being written still has no member.
+    private var first: [Bool] = []
+
+    mutating func beginObject() {
+        out.append("{")
+        first.append(true)
+    }
+
+    mutating func endObject() {
+        out.append("}")
+        first.removeLast()
+    }
+
+    mutating func beginArray() {
+        out.append("[")
+        first.append(true)
+    }
+
+    mutating func endArray() {
+        out.append("]")
+        first.removeLast()
+    }
+
+    /// Starts an array element (writes the separator).
+    mutating func element() {
+        if first[first.count - 1] {
+            first[first.count - 1] = false
+        } else {
+            out.append(",")
+        }
+    }
+
+    /// Starts an object member.
+    mutating func key(_ k: String) {
+        element()
+        string(k)
+        out.append(":")
+    }
+
+    mutating func value(_ v: FeatureValue) {
+        switch v {
+        case .number(let d): number(d)
+        case .flag(let b): out.append(b ? "true" : "false")
+        case .text(let s): string(StorageFormat.text(s))
+        }
+    }
+
+    mutating func integer(_ v: Int64) { out.append(String(v)) }
+
+    /// Integral values below 10^15 without a fraction, others in Swift's shortest
+    /// round-tripping form; non-finite values as `null`.
+    mutating func number(_ v: Double) {
+        if !v.isFinite {
+            out.append("null")
+        } else if v == v.rounded() && abs(v) < 1e15 {
+            out.append(String(Int64(v)))
+        } else {
+            out.append(v.description)
+        }
+    }
+
+    mutating func string(_ s: String) {
+        out.append("\"")
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out.append("\\\"")
+            case "\\": out.append("\\\\")
+            case "\n": out.append("\\n")
+            case "\r": out.append("\\r")
+            case "\t": out.append("\\t")
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out.append("\"")
+    }
+}
