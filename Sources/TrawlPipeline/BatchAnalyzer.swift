@@ -157,8 +157,8 @@ public enum BatchAnalyzer {
             summary.casesUpdated = outcome.updated
             summary.seconds = Date().timeIntervalSince(started)
             try store.finishRun(runID, summary: RunSummary(
-                linesRead: summary.linesRead, badLines: summary.badLines, badByReason: summary.badByReason,
-                accounts: summary.accounts, casesOpened: outcome.opened, casesUpdated: outcome.updated, status: "completed"))
+                finishedAt: Date(), linesRead: summary.linesRead, badLines: summary.badLines, badByReason: summary.badByReason,
+                accounts: summary.accounts, casesOpened: outcome.opened, casesUpdated: outcome.updated, status: .completed))
         } catch let e as PipelineError {
             throw e
         } catch {
