@@ -178,9 +178,10 @@ struct ExpressionLexer {
             if c == "&" { note = "use `and`" }
             if c == "|" { note = "use `or`" }
             if c == "'" { note = "strings use double quotes" }
+            let length = (c == "&" || c == "|") && next == c ? 2 : 1
             throw ExpressionFailure(
-                offset: i, length: 1,
-                reason: .syntax(expected: "a value or an operator", found: "`\(String(Character(c)))`", note: note))
+                offset: i, length: length,
+                reason: .syntax(expected: "a value or an operator", found: "`\(slice(i, i + length))`", note: note))
         }
     }
 
