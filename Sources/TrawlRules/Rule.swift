@@ -46,8 +46,8 @@ public struct Rule: Sendable {
     /// Builds a rule from its parts, compiling `when` and `explain`.
     ///
     /// For rules made in code; rule files go through `RuleSet.load`.
-    /// - Throws: `RuleError` in file `<rule id>` when `when` or `explain` does not compile
-    ///   or `when` is not a flag.
+    /// - Throws: `RuleError` in file `<rule ID>` (line and column inside `when` or `explain`)
+    ///   when `when` or `explain` does not compile or `when` is not a flag.
     public init(
         id: String, title: String, description: String = "", scope: RuleScope = .account, when: String,
         weight: Double, tags: [String] = [], explain: String? = nil, references: [String] = []
@@ -57,15 +57,23 @@ public struct Rule: Sendable {
         do {
             condition = try RuleDecoding.condition(when)
         } catch {
+            let text = SourceText(when)
+            let (line, column) = text.position(of: min(error.offset, text.scalars.count))
             throw RuleError(
-                file: file, line: 1, column: error.offset + 1, reason: error.reason,
-                excerpt: ExpressionLexer(when).slice(error.offset, error.offset + error.length), ruleID: id)
+                file: file, line: line, column: column, reason: error.reason,
+                excerpt: ExpressionLexer(when).slice(error.offset, error.offset + error.length), ruleID: id,
+                sourceLine: text.line(line))
         }
         let template: ExplanationTemplate
         do {
             template = try explain.map(ExplanationTemplate.compile) ?? .listing(condition.features)
         } catch {
-            throw RuleError(file: file, line: 1, column: error.offset + 1, reason: error.reason, ruleID: id)
+            let text = SourceText(explain ?? "")
+            let (line, column) = text.position(of: min(error.offset, text.scalars.count))
+            throw RuleError(
+                file: file, line: line, column: column, reason: error.reason,
+                excerpt: ExpressionLexer(explain ?? "").slice(error.offset, error.offset + error.length), ruleID: id,
+                sourceLine: text.line(line))
         }
         self.init(
             id: id, title: title, description: description, scope: scope, weight: weight, tags: tags,

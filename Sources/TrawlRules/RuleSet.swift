@@ -4,12 +4,42 @@ import TrawlFeatures
 ///
 /// Load once at start-up; a `RuleSet` is an immutable value and safe to share across
 /// threads. Conditions are compiled at load, so scoring never parses.
+///
+/// ## Rule files
+/// A rule file is a `*.yaml` file in the rules folder (not recursive) whose top-level
+/// mapping has the key `rules` (or `scoring`); other YAML files there, such as
+/// `plans.yaml`, are data for other stages and are skipped. Files load in name order.
+///
+/// ```yaml
+/// scoring: {bias: -4.0, threshold: 0.5}   # optional, in one file only (scoring.yaml)
+/// rules:
+///   - id: pool.many_networks              # required, unique, [a-z0-9_.-]+
+///     title: Used from many networks      # required
+///     description: ...                    # optional (lint warns when absent)
+///     scope: account                      # optional: account (default) | cluster
+///     when: distinct_networks >= 8        # required: a flag expression (RuleExpression)
+///     weight: 1.0                         # required: log-odds, may be negative
+///     tags: [pooling]                     # optional list of text
+///     explain: "{distinct_networks} networks"  # optional; default lists the features read
+///     references: ["https://..."]         # optional (lint warns when absent)
+/// ```
+///
+/// Strict: unknown keys, missing required keys, wrong YAML types (a quoted weight is
+/// text, not a number), bad values and duplicate ids in one file are errors. An id
+/// defined again in a later file replaces the earlier rule (a lint warning). Every
+/// error is a `RuleError` at the 1-based line and column of the offending node; for a
+/// `when` or `explain` error, at the offending token inside the scalar, also in quoted
+/// scalars (escapes counted) and in multi-line plain, `|` and `>` scalars (see
+/// `SourceText.position(in:offset:)`; a scalar with escapes such as `\t` falls back to
+/// the scalar's start).
+///
+/// Cluster-scope rules are loaded and linted but not evaluated by `assess`.
 public struct RuleSet: Sendable {
     /// Every rule, account and cluster scope, in file order.
     public private(set) var rules: [Rule]
     public var scoring: ScoringParameters
     /// Indexes in `rules` of the account-scope rules.
-    private var accountRuleIndexes: [Int]
+    let accountRuleIndexes: [Int]
 
     /// A rule set from rules made in code.
     public init(rules: [Rule], scoring: ScoringParameters = ScoringParameters()) {

@@ -187,7 +187,19 @@ struct ScoringTests {
         let a = set.assess(accountID: "a", day: 0, features: FeatureVector(named: ["plan": .text("pro")]))
         #expect(a.score == 0.5 && a.flagged)
         #expect(a.hits.first?.explanation == "plan pro")
-        #expect(throws: RuleError.self) { try Rule(id: "x", title: "T", when: "true", weight: 1, explain: "{nope}") }
+        do {
+            _ = try Rule(id: "x", title: "T", when: "true", weight: 1, explain: "a {nope}")
+            Issue.record("compiled")
+        } catch {
+            #expect(error.description == "<rule x>:1:3: unknown placeholder `{nope}` in explain")
+        }
+        do {
+            _ = try Rule(id: "x", title: "T", when: "requests > 1\nand nope", weight: 1)
+            Issue.record("compiled")
+        } catch {
+            #expect(error.description == "<rule x>:2:5: unknown feature `nope`")
+            #expect(error.ruleID == "x")
+        }
     }
 }
 
