@@ -12,12 +12,15 @@ public enum RuleScope: String, Sendable, Codable, CaseIterable {
 public struct Rule: Sendable {
     /// Unique id, `[a-z0-9_.-]+`, e.g. `pool.many_networks`.
     public let id: String
+    /// One line for analysts, e.g. "Used from many networks in one day".
     public let title: String
     /// Longer text for analysts; empty when the file gives none.
     public let description: String
+    /// What the rule is evaluated on; only `.account` rules are evaluated by `RuleSet.assess`.
     public let scope: RuleScope
     /// Log-odds added to the score when the rule fires; negative weights exonerate.
     public internal(set) var weight: Double
+    /// Free-form labels (`pooling`, `exonerating`, ...), copied into each `RuleHit`.
     public let tags: [String]
     /// Papers, policies or write-ups the rule is based on.
     public let references: [String]

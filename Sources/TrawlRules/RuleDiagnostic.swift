@@ -1,6 +1,7 @@
 /// One finding of `RuleLinter`: an error that stops loading, or a warning about a rule
 /// that loads but is probably not what its author meant.
 public struct RuleDiagnostic: Sendable, Equatable, CustomStringConvertible {
+    /// An error stops loading; a warning does not.
     public enum Severity: String, Sendable, Codable {
         case error, warning
     }

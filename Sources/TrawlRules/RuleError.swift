@@ -70,6 +70,7 @@ public struct RuleError: Error, Sendable, Equatable, CustomStringConvertible {
     public let file: String
     public let line: Int
     public let column: Int
+    /// Why, in words a rule author can act on.
     public let reason: Reason
     /// The offending text (a token, key or value), empty when there is none.
     public let excerpt: String

@@ -37,6 +37,7 @@ import TrawlFeatures
 public struct RuleSet: Sendable {
     /// Every rule, account and cluster scope, in file order.
     public private(set) var rules: [Rule]
+    /// Bias and flagging threshold (defaults: -4 and 0.5).
     public var scoring: ScoringParameters
     /// Indexes in `rules` of the account-scope rules.
     let accountRuleIndexes: [Int]
