@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "TrawlModelTests", dependencies: ["TrawlModel", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlIngestTests", dependencies: ["TrawlIngest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlFeaturesTests", dependencies: ["TrawlFeatures", "TrawlIngest", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TrawlRulesTests", dependencies: ["TrawlRules", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TrawlRulesTests", dependencies: ["TrawlRules", "TrawlFeatures", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlCasesTests", dependencies: ["TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlModel", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlSimulatorTests", dependencies: ["TrawlSimulator", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlPipelineTests", dependencies: ["TrawlPipeline", "TestSupport"], swiftSettings: strict),

@@ -10,6 +10,7 @@ public enum AccountRegistryReader {
         public var accounts: [String: AccountRecord] = [:]
         public var tally = BadLineTally()
         public var lines = 0
+        public init() {}
     }
 
     /// - Throws: `IngestError` when the file cannot be opened.

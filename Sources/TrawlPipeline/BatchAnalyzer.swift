@@ -230,6 +230,6 @@ public struct BadInputError: Error, CustomStringConvertible, Sendable {
 /// Peak resident memory of this process, in bytes.
 public func peakResidentBytes() -> Int {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     return usage.ru_maxrss * 1024
 }

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import TestSupport
+import TrawlCases
+import TrawlModel
+import TrawlPipeline
+
+/// A small hand-made day: one account pooled across many networks around the clock,
+/// one person, and an office of ten accounts behind one address.
+func handMadeDay(_ day: String = "2026-11-21", pooled: String = "acct-pool") -> String {
+    var lines: [String] = []
+    var n = 0
+    func line(_ account: String, _ hour: Int, _ minute: Int, _ ip: String, ua: String, latency: Int = 2000, plan: String = "max_20x") {
+        n += 1
+        lines.append(
+            #"{"ts":"\#(day)T\#(String(format: "%02d:%02d", hour, minute)):00.000Z","account_id":"\#(account)","client_ip":"\#(ip)","request_id":"\#(day)-r\#(n)","user_agent":"\#(ua)","plan":"\#(plan)","input_tokens":1000,"output_tokens":500,"latency_ms":\#(latency),"turns":3}"#)
+    }
+    for h in 0..<24 {
+        for m in stride(from: 0, to: 60, by: 3) {
+            // Each burst: eight requests in the same minute from different networks and clients, 50 s each.
+            for k in 0..<8 {
+                line(pooled, h, m, "198.\(18 + (h * 7 + k) % 40).\((m + k) % 250).\(k + 1)", ua: "client-\(k % 6)/1.0", latency: 50_000)
+            }
+        }
+    }
+    for h in 8..<18 {
+        line("acct-person", h, 15, "203.0.113.9", ua: "claude-cli/1.2", plan: "pro")
+        for office in 0..<10 { line("acct-office-\(office)", h, 20 + office, "192.0.2.1", ua: "Mozilla/5.0", plan: "team") }
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+@Suite struct BatchAnalyzerTests {
+    static let rules = repositoryRoot() + "/rules"
+
+    func options(_ dir: TemporaryDirectory, _ inputs: [String]) -> AnalyzeOptions {
+        var o = AnalyzeOptions(inputs: inputs)
+        o.databasePath = dir.file("cases.sqlite")
+        o.rulesDirectory = Self.rules
+        o.scoresPath = dir.file("scores.jsonl")
+        return o
+    }
+
+    @Test func scoresStoresAndExplains() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = try dir.write("logs/day.jsonl", text: handMadeDay())
+        let outcome = try BatchAnalyzer.run(options(dir, [dir.file("logs")]))
+        let s = outcome.summary
+        #expect(s.linesRead == 24 * 20 * 8 + 10 * 11)
+        #expect(s.events == s.linesRead)
+        #expect(s.badLines == 0)
+        #expect(s.accounts == 12)
+        #expect(s.flaggedAccounts == 1)
+        #expect(s.casesOpened == 1)
+        let pooled = try #require(outcome.scores.first { $0.account_id == "acct-pool" })
+        #expect(pooled.flagged)
+        #expect(pooled.reasons.map(\.rule).contains("pool.many_networks"))
+        #expect(pooled.cluster_id == nil)
+        #expect(outcome.scores.filter(\.flagged).map(\.account_id) == ["acct-pool"])
+        // The scores file: one line per account, with a JSON null cluster_id.
+        let lines = try String(contentsOfFile: dir.file("scores.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 12)
+        #expect(lines.allSatisfy { $0.contains(#""cluster_id":null"#) })
+        // The case, its evidence and its features are in the store.
+        let store = try CaseStore(path: dir.file("cases.sqlite"))
+        let cases = try store.listCases()
+        #expect(cases.map(\.subject) == ["acct-pool"])
+        let detail = try #require(try store.caseDetail(id: cases[0].id))
+        #expect(detail.evidence.contains { $0.kind == .requestID && $0.value == "2026-11-21-r1" })
+        #expect(detail.days.first?.features["distinct_networks"] == .number(40))
+        _ = log
+    }
+
+    /// Analysing the same input twice changes nothing; a second day updates the case.
+    @Test func idempotentAndSecondDayUpdates() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("day1/log.jsonl", text: handMadeDay("2026-11-21"))
+        let first = try BatchAnalyzer.run(options(dir, [dir.file("day1")]))
+        let store = try CaseStore(path: dir.file("cases.sqlite"))
+        let before = try store.caseDetail(id: 1)
+        let again = try BatchAnalyzer.run(options(dir, [dir.file("day1")]))
+        #expect(first.summary.casesOpened == 1)
+        #expect(again.summary.casesOpened == 0 && again.summary.casesUpdated == 0)
+        #expect(try store.caseDetail(id: 1) == before)
+        try dir.write("day2/log.jsonl", text: handMadeDay("2026-11-22"))
+        let second = try BatchAnalyzer.run(options(dir, [dir.file("day2")]))
+        #expect(second.summary.casesOpened == 0 && second.summary.casesUpdated == 1)
+        let cases = try store.listCases()
+        #expect(cases.count == 1)
+        #expect(cases[0].firstDay == "2026-11-21" && cases[0].lastDay == "2026-11-22")
+        #expect(try store.runs().count == 3)
+    }
+
+    /// Thread count and read size do not change any score.
+    @Test func workersAndChunkSizesAgree() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("a.jsonl", text: handMadeDay("2026-11-21"))
+        try dir.write("b.jsonl", text: handMadeDay("2026-11-22", pooled: "acct-pool-2"))
+        var reference: [ScoreLine]?
+        for (workers, chunk) in [(1, 1 << 22), (2, 4096), (3, 777)] {
+            var o = options(dir, [dir.file("a.jsonl"), dir.file("b.jsonl")])
+            o.workers = workers
+            o.chunkSize = chunk
+            o.databasePath = dir.file("cases-\(workers).sqlite")
+            let scores = try BatchAnalyzer.run(o).scores
+            if let reference { #expect(scores == reference) } else { reference = scores }
+        }
+    }
+
+    @Test func tooManyBadLinesFailsAndWritesNothing() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("log.jsonl", text: handMadeDay() + String(repeating: "{broken\n", count: 100))
+        var o = options(dir, [dir.file("log.jsonl")])
+        o.maxBadRatio = 0.01
+        let error = #expect(throws: BadInputError.self) { try BatchAnalyzer.run(o) }
+        #expect(error?.summary.badByReason == ["invalid_json": 100])
+        #expect(!FileManager.default.fileExists(atPath: dir.file("cases.sqlite")))
+        o.maxBadRatio = 0.5
+        let ok = try BatchAnalyzer.run(o)
+        #expect(ok.summary.badLines == 100)
+        #expect(ok.summary.reports.first == "\(dir.file("log.jsonl")):\(24 * 20 * 8 + 10 * 11 + 1): invalid_json: invalid JSON at column 2: expected '\"' (a key), found 'b'")
+    }
+
+    @Test func missingInputIsExit66() throws {
+        var o = AnalyzeOptions(inputs: ["/nonexistent/trawl.jsonl"])
+        o.rulesDirectory = Self.rules
+        let error = #expect(throws: PipelineError.self) { try BatchAnalyzer.run(o) }
+        #expect(error?.exitCode == 66)
+    }
+}
