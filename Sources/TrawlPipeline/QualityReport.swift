@@ -35,6 +35,7 @@ public struct LabelSet: Sendable {
 /// Pooled precision counts flagged pooled accounts against flagged pooled and benign
 /// accounts (other abusive kinds flagged are neither right nor wrong for pooling); overall
 /// precision counts any abusive label as right. False-positive rates are per benign population.
+/// Only accounts that appear in the scores (that had traffic) are counted.
 public struct QualityReport: Sendable, Codable {
     public struct Population: Sendable, Codable {
         public var name: String
@@ -56,7 +57,10 @@ public struct QualityReport: Sendable, Codable {
     public static func evaluate(scores: [ScoreLine], labels: LabelSet) -> QualityReport {
         var pops: [String: Population] = [:]
         let flaggedIDs = Set(scores.filter(\.flagged).map(\.account_id))
-        for l in labels.labels.values {
+        // Only accounts with traffic can be judged: one absent from the log is neither
+        // a miss nor a correct rejection.
+        let scored = Set(scores.map(\.account_id))
+        for l in labels.labels.values where scored.contains(l.account_id) {
             let name = l.population ?? l.label
             var p = pops[name] ?? Population(name: name, label: l.label, accounts: 0, flagged: 0)
             p.accounts += 1
