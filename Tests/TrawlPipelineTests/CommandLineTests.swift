@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The built `trawl` binary, run as an analyst would.
+@Suite struct CommandLineTests {
+    static let root = repositoryRoot()
+    static var binary: String {
+        for config in ["debug", "release"] {
+            let path = root + "/.build/\(config)/trawl"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return root + "/.build/debug/trawl"
+    }
+
+    func trawl(_ args: [String], stdin: Data? = nil, in dir: String? = nil) throws -> CommandResult {
+        try runCommand(Self.binary, args, stdin: stdin, environment: ["TRAWL_RULES": Self.root + "/rules"])
+    }
+
+    @Test(arguments: [
+        ["analyze"], ["cases", "list"], ["cases", "show"], ["cases", "update"], ["rules", "lint"], ["rules", "test"],
+        ["features"], ["simulate"], ["evaluate"], ["demo"],
+    ])
+    func everyCommandHasHelpWithAnExample(_ command: [String]) throws {
+        let r = try trawl(command + ["--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("Example"))
+    }
+
+    @Test func exitStatuses() throws {
+        #expect(try trawl(["analyze", "/nonexistent/log.jsonl"]).status == 66)
+        #expect(try trawl(["analyze", "--no-such-option", "x"]).status == 64)
+        #expect(try trawl(["analyze", "-", "--max-bad-ratio", "2"]).status == 64)
+        #expect(try trawl(["cases", "list", "--db", "/nonexistent/cases.sqlite"]).status == 66)
+    }
+
+    /// Standard input, a damaged line reported as <stdin>:line, summary JSON on stdout, then the cases.
+    @Test func analyzeStandardInputThenWorkTheCase() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("cases.sqlite")
+        let input = handMadeDay() + "{\"ts\":1,\"account_id\":\"x\",\"client_ip\":\"999.1.1.1\"}\n"
+        let r = try trawl(["analyze", "-", "--db", db, "--summary-json"], stdin: Data(input.utf8))
+        #expect(r.status == 0)
+        let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(summary?["badLines"] as? Int == 1)
+        #expect(summary?["casesOpened"] as? Int == 1)
+        #expect(r.stderr.contains("<stdin>:3951: invalid_field.client_ip"))
+        let list = try trawl(["cases", "list", "--db", db, "--json"])
+        #expect(list.stdout.split(separator: "\n").count == 1)
+        #expect(list.stdout.contains(#""subject":"acct-pool""#))
+        #expect(try trawl(["cases", "update", "1", "--db", db, "--status", "enforced"]).status == 65)
+        #expect(try trawl(["cases", "update", "1", "--db", db, "--status", "confirmed", "--note", "seen \u{1B}[31m"]).status == 0)
+        let show = try trawl(["cases", "show", "1", "--db", db])
+        #expect(show.stderr.contains("confirmed"))
+        #expect(!show.stderr.contains("\u{1B}[31m"))
+    }
+
+    @Test func rulesLintReportsPositions() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("rules/bad.yaml", text: "rules:\n  - id: x\n    title: X\n    when: distinct_ipz > 3\n    weight: 1\n")
+        let r = try trawl(["rules", "lint", "--rules", dir.file("rules")])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("bad.yaml:4:11: error: unknown feature `distinct_ipz`"))
+    }
+}
