@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "TrawlRulesTests", dependencies: ["TrawlRules", "TrawlFeatures", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlCasesTests", dependencies: ["TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlModel", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlSimulatorTests", dependencies: ["TrawlSimulator", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TrawlPipelineTests", dependencies: ["TrawlPipeline", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TrawlPipelineTests", dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlCases", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+import TestSupport
+import TrawlPipeline
+import TrawlSimulator
+
+/// End to end on simulated, labelled worlds: the starter rules must find pooled accounts
+/// (precision >= 0.9, recall >= 0.8) and stay quiet on every hard-negative population
+/// (at most 1% of each flagged).
+@Suite struct DetectionQualityTests {
+    @Test(arguments: [(UInt64(3), 2000, 0.25), (UInt64(17), 1500, 0.4)])
+    func pooledAccountsAreFoundAndHardNegativesLeftAlone(seed: UInt64, accounts: Int, scale: Double) throws {
+        let dir = try TemporaryDirectory("trawl-quality")
+        defer { dir.remove() }
+        let world = dir.file("world")
+        let spec = WorldSpec(seed: seed, accounts: accounts, days: 1, startDay: "2026-11-21", compression: .gzip, requestScale: scale)
+        _ = try WorldSimulator.write(spec, to: world)
+        var options = AnalyzeOptions(inputs: [world + "/logs"])
+        options.accountsPath = world + "/accounts.jsonl"
+        options.databasePath = dir.file("cases.sqlite")
+        options.rulesDirectory = repositoryRoot() + "/rules"
+        let outcome = try BatchAnalyzer.run(options)
+        #expect(outcome.summary.badLines == 0)
+        let report = QualityReport.evaluate(scores: outcome.scores, labels: try LabelSet.load(world + "/labels.jsonl"))
+        #expect(report.pooledPrecision >= 0.9)
+        #expect(report.pooledRecall >= 0.8)
+        for p in report.populations where p.label == "benign" {
+            #expect(p.accounts >= 20, "\(p.name) too small to judge")
+            #expect(p.share <= 0.01, "\(p.name): \(p.flagged) of \(p.accounts) flagged")
+        }
+        let names = Set(report.populations.map(\.name))
+        for hard in ["carrier_cgnat", "office_nat", "university_nat", "vpn_user", "traveller", "heavy_automation", "team_many_keys"] {
+            #expect(names.contains(hard))
+        }
+    }
+}
