@@ -274,8 +274,8 @@ struct ActivityGenerator {
                     q.promptGroup = openingGroup(p, .coding, &rng)
                     gap = rng.logNormal(median: 45000, sigma: 1.0)
                 }
-                q.outputTokens = min(32000, Self.tokens(320, 0.9, &rng))
-                q.maxTokens = 32000
+                q.maxTokens = min(32000, model.outputCap)
+                q.outputTokens = min(q.maxTokens, Self.tokens(320, 0.9, &rng))
                 q.system = Int16(p.population == .teamManyKeys && rng.chance(0.5) ? PromptSource.System.teamCoding : PromptSource.System.claudeCode)
                 context += q.inputTokens + q.outputTokens
                 if context > 160_000 { context = 30_000 }
