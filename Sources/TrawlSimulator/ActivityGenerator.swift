@@ -90,7 +90,7 @@ struct ActivityGenerator {
             case .student:
                 w = local >= 2.5 && local < 9.5 ? 0.02 : 1 + Self.bump(local, 21, 2.5)
             case .always:
-                w = 1 + 0.35 * _cos(2 * Double.pi * (utc - 6) / 24)
+                w = 1 + 0.2 * _cos(2 * Double.pi * (utc - 6) / 24)
             case .gapped:
                 let into = (utc - p.gapStart - gapShift + 48).truncatingRemainder(dividingBy: 24)
                 w = into < p.gapHours ? 0 : into < p.gapHours + 1 || into > 23 ? 0.4 : 1
@@ -158,7 +158,7 @@ struct ActivityGenerator {
         guard rng.chance(p.activeDays) else { return }
         let weekendFactor: Double
         switch p.rhythm {
-        case .office: weekendFactor = 0.06
+        case .office: weekendFactor = 0.1
         case .student: weekendFactor = 0.7
         default: weekendFactor = 0.85
         }
@@ -274,8 +274,8 @@ struct ActivityGenerator {
                     q.promptGroup = openingGroup(p, .coding, &rng)
                     gap = rng.logNormal(median: 45000, sigma: 1.0)
                 }
-                q.outputTokens = min(32000, Self.tokens(320, 0.9, &rng))
-                q.maxTokens = 32000
+                q.maxTokens = min(32000, model.outputCap)
+                q.outputTokens = min(q.maxTokens, Self.tokens(320, 0.9, &rng))
                 q.system = Int16(p.population == .teamManyKeys && rng.chance(0.5) ? PromptSource.System.teamCoding : PromptSource.System.claudeCode)
                 context += q.inputTokens + q.outputTokens
                 if context > 160_000 { context = 30_000 }
@@ -344,7 +344,7 @@ struct ActivityGenerator {
             }
             q.key = Int16(job)
             q.client = p.clients[0]
-            q.ip = p.v6Share >= 1 && rng.chance(0.5) ? world.catalog.v6(p.v6Provider, site: p.v6Site, rng: &rng) : rng.pick(p.home)
+            q.ip = rng.pick(p.home)
             q.port = Self.port(.sdk, &rng)
             q.session = rng.chance(0.3) ? mix64(UInt64(job) ^ UInt64(day.index) << 32 ^ p.registry.payment) | 1 : 0
             q.model = job % 2 == 0 ? .haiku : .sonnet
@@ -371,10 +371,14 @@ struct ActivityGenerator {
         fillWeights(p, offsetMinutes: 0, gapShift: evasive ? rng.uniform(-0.75, 0.75) : 0)
         let volume = p.daily * day.scale * rng.logNormal(median: 1, sigma: 0.1)
         let fanShare = evasive ? 0.1 : 0.3
-        let meanLength = evasive ? 8.0 : 6.0
+        // Shorter customer sessions at small scales keep the hourly load smooth.
+        let meanLength = (evasive ? 8.0 : 6.0) * max(0.3, min(1, day.scale.squareRoot()))
         let sessions = rng.poisson(volume / (meanLength * (1 + 2 * fanShare)))
-        let ratio = evasive ? rng.uniform(0.55, 0.85) : rng.uniform(0.9, 1.25)
-        let budget = ratio * Double(p.plan.windowTokens) / max(1, volume / 24 * 5)
+        // Tokens per request so that a 5-hour window's demand is `ratio` × the plan limit
+        // (evasive accounts squeeze the day's volume into the hours outside their gap).
+        let ratio = evasive ? rng.uniform(0.6, 0.85) : rng.uniform(0.95, 1.25)
+        let activeHours = evasive ? 24 - p.gapHours - 0.6 : 24
+        let budget = ratio * Double(p.plan.windowTokens) / max(1, volume / activeHours * 5)
         // Evasive: a few sticky exits a day, each in a different /24, used one after another.
         dayAddresses.removeAll(keepingCapacity: true)
         if evasive {
@@ -387,6 +391,7 @@ struct ActivityGenerator {
                 attempts += 1
             }
         }
+        let first = requests.count
         for _ in 0..<sessions {
             let c = rng.int(op.customers.count)
             let customer = op.customers[c]
@@ -424,8 +429,9 @@ struct ActivityGenerator {
                     q.session = session
                     q.turns = Int16(min(401, 1 + 2 * r))
                     q.maxTokens = family == .cli ? 32000 : rng.chance(0.5) ? model.outputCap : 8192
-                    q.inputTokens = max(300, min(900_000, Int(budget * 0.9 * rng.logNormal(median: 1, sigma: 0.5))))
-                    q.outputTokens = max(20, min(q.maxTokens, Int(budget * 0.1 * rng.logNormal(median: 1, sigma: 0.6))))
+                    // Log-normal factors with mean 1 (median e^(-σ²/2)).
+                    q.inputTokens = max(300, min(1_000_000, Int(budget * 0.9 * rng.logNormal(median: 0.9406, sigma: 0.35))))
+                    q.outputTokens = max(20, min(q.maxTokens, Int(budget * 0.1 * rng.logNormal(median: 0.8353, sigma: 0.6))))
                     q.cacheRead = family == .cli ? Int(Double(q.inputTokens) * rng.uniform(0.2, 1.5)) : 0
                     q.stream = family != .sdk || rng.chance(0.5)
                     q.promptGroup = r == 0 ? (chinese && rng.chance(0.4) ? .multilingual : .coding) : .toolResult
@@ -438,6 +444,29 @@ struct ActivityGenerator {
                 }
                 t += Int64(longest) + Int64(rng.logNormal(median: 3500, sigma: 0.9))
             }
+        }
+        balance(from: first, bucketTarget: ratio * Double(p.plan.windowTokens) * 2 / 5, day: day, &rng)
+    }
+
+    /// The reseller's gateway routes work to accounts with quota left, so each busy 2-hour
+    /// stretch of an account carries about `bucketTarget` tokens: token counts are rescaled
+    /// per 2 hours (±10%), within the context and `max_tokens` caps.
+    private mutating func balance(from first: Int, bucketTarget: Double, day: DayContext, _ rng: inout SimulationRandom) {
+        var sums = [Double](repeating: 0, count: 13)
+        @inline(__always) func hour(_ ts: Int64) -> Int { max(0, min(12, Int((ts - day.start) / 7_200_000))) }
+        for i in first..<requests.count {
+            sums[hour(requests[i].ts)] += Double(requests[i].inputTokens + requests[i].outputTokens)
+        }
+        var factors = [Double](repeating: 1, count: 13)
+        for h in 0..<13 where sums[h] > 0 {
+            factors[h] = max(0.2, min(5, bucketTarget * rng.uniform(0.9, 1.1) / sums[h]))
+        }
+        for i in first..<requests.count {
+            let f = factors[hour(requests[i].ts)]
+            requests[i].inputTokens = max(300, min(1_000_000, Int(Double(requests[i].inputTokens) * f)))
+            requests[i].outputTokens = max(20, min(requests[i].maxTokens, Int(Double(requests[i].outputTokens) * f)))
+            if requests[i].cacheRead > 0 { requests[i].cacheRead = Int(Double(requests[i].cacheRead) * f) }
+            requests[i].latency = Self.latency(requests[i], &rng)
         }
     }
 

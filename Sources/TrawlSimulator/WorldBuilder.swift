@@ -366,9 +366,8 @@ struct WorldBuilder {
             let key = catalog.random24(cloud, rng: &rng)
             a.home = (0..<rng.int(1, 2)).map { _ in NetworkCatalog.host(in: key, rng: &rng) }
             if rng.chance(0.25) {
-                a.v6Provider = cloud
-                a.v6Site = rng.next()
-                a.v6Share = 1
+                // Dual-stack host: one stable IPv6 address beside the IPv4 ones.
+                a.home.append(IPAddress(high: catalog.providers[cloud].v6Prefix | (rng.next() & 0xFFFF_FFFF), low: rng.next() | 1))
             }
         case .pooled:
             a.rhythm = .always

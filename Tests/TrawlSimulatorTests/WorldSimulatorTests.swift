@@ -1,0 +1,231 @@
+import Foundation
+import Testing
+import TrawlModel
+@testable import TrawlSimulator
+
+@Suite struct WorldSimulatorTests {
+    let world = WorldFixture.small
+
+    @Test func sameSeedGivesIdenticalBytes() throws {
+        let again = WorldFixture.generate(WorldFixture.smallSpec, name: "again")
+        #expect(again.summary == world.summary)
+        #expect(world.summary.files.count > 3)
+        for f in world.summary.files {
+            let a = WorldFixture.contents(world.directory + "/" + f)
+            let b = WorldFixture.contents(again.directory + "/" + f)
+            #expect(!a.isEmpty, "\(f) is empty")
+            #expect(a == b, "\(f) differs between two runs of the same spec")
+        }
+    }
+
+    @Test func differentSeedGivesDifferentWorld() throws {
+        var spec = WorldFixture.smallSpec
+        spec.seed = 8
+        let other = WorldFixture.generate(spec, name: "other")
+        #expect(WorldFixture.contents(other.directory + "/labels.jsonl") != WorldFixture.contents(world.directory + "/labels.jsonl"))
+        let first = WorldFixture.logFiles(world)[0]
+        #expect(WorldFixture.contents(other.directory + "/" + first) != WorldFixture.contents(world.directory + "/" + first))
+    }
+
+    @Test func layoutIsOneFolderPerDayWithTwoToFourParts() throws {
+        let logs = WorldFixture.logFiles(world)
+        let days = Dictionary(grouping: logs) { $0.split(separator: "/")[1] }
+        #expect(days.keys.sorted() == ["2026-11-23", "2026-11-24", "2026-11-25"])
+        for (_, parts) in days {
+            #expect((2...4).contains(parts.count))
+            #expect(parts.sorted() == (0..<parts.count).map { "logs/\(parts[0].split(separator: "/")[1])/part-\($0).jsonl" })
+        }
+        #expect(world.summary.files.prefix(3) == ["accounts.jsonl", "labels.jsonl", "networks.csv"])
+        var total = 0
+        for f in world.summary.files { total += WorldFixture.contents(world.directory + "/" + f).count }
+        #expect(total == world.summary.bytes)
+    }
+
+    @Test func everyLineParsesWithRequiredFields() throws {
+        var lines = 0
+        var requestIDs = Set<String>()
+        var v6 = 0, epoch = 0, offset = 0, zulu = 0
+        let first = TimestampParser.parseDay("2026-11-23")!
+        for f in WorldFixture.logFiles(world) {
+            let day = TimestampParser.parseDay(String(f.split(separator: "/")[1]))!
+            for line in WorldFixture.lines(WorldFixture.contents(world.directory + "/" + f)) {
+                lines += 1
+                let o = try #require(WorldFixture.json(line), "not JSON: \(String(decoding: line, as: UTF8.self))")
+                let ts = try #require(WorldFixture.timestamp(o["ts"]), "bad ts \(String(describing: o["ts"]))")
+                #expect(TimestampParser.day(of: ts) == day, "line filed under the wrong day")
+                #expect(day >= first)
+                if o["ts"] is String {
+                    let s = o["ts"] as! String
+                    if s.hasSuffix("Z") { zulu += 1 } else { offset += 1 }
+                } else {
+                    epoch += 1
+                }
+                let account = try #require(o["account_id"] as? String)
+                #expect(account.hasPrefix("acct-"))
+                let text = try #require(o["client_ip"] as? String)
+                let ip = try #require(IPAddress(text), "bad client_ip \(text)")
+                if !ip.isIPv4 { v6 += 1 }
+                if let id = o["request_id"] as? String { #expect(requestIDs.insert(id).inserted, "duplicate request_id \(id)") }
+                let status = try #require(o["status"] as? Int)
+                if (o["rate_limited"] as? Bool) == true { #expect(status == 429) }
+                #expect(o["endpoint"] as? String == "/v1/messages")
+                let model = try #require(o["model"] as? String)
+                #expect(ModelCaps.outputCap[model] != nil)
+                if let max = o["max_tokens"] as? Int { #expect(max <= ModelCaps.outputCap[model]!) }
+                if let latency = o["latency_ms"] as? Int { #expect(latency > 0) }
+                if let hash = o["prompt_simhash"] as? String {
+                    #expect(hash.count == 16 && UInt64(hash, radix: 16) != nil)
+                }
+            }
+        }
+        #expect(lines == world.summary.lines)
+        #expect(lines > 2000)
+        let share = Double(v6) / Double(lines)
+        #expect(share > 0.03 && share < 0.25, "IPv6 share \(share)")
+        #expect(Double(epoch) / Double(lines) > 0.02 && Double(epoch) / Double(lines) < 0.09)
+        #expect(Double(offset) / Double(lines) > 0.04)
+        #expect(Double(zulu) / Double(lines) > 0.8)
+    }
+
+    @Test func promptsCarryEscapesAndNonASCII() throws {
+        var all: [UInt8] = []
+        for f in WorldFixture.logFiles(world) { all += WorldFixture.contents(world.directory + "/" + f) }
+        let text = String(decoding: all, as: UTF8.self)
+        #expect(text.contains(#"\""#), "no escaped quote")
+        #expect(text.contains(#"\n"#), "no escaped newline")
+        #expect(text.range(of: #"\\u[0-9a-f]{4}"#, options: .regularExpression) != nil, "no \\u escape")
+        #expect(all.contains { $0 >= 0x80 }, "no raw UTF-8")
+        #expect(text.contains(#""accept_language":null"#))
+    }
+
+    @Test func everyLoggedAccountIsLabelledAndRegistered() throws {
+        let labels = WorldFixture.labels(world)
+        let registry = WorldFixture.jsonl(world.directory + "/accounts.jsonl")
+        #expect(labels.count == WorldFixture.smallSpec.accounts)
+        #expect(Set(registry.map { $0["account_id"] as! String }) == Set(labels.keys))
+        var seen = Set<String>()
+        for r in WorldFixture.logRecords(world) { seen.insert(r.object["account_id"] as! String) }
+        #expect(seen.isSubset(of: Set(labels.keys)))
+        #expect(seen.count > labels.count / 2)
+
+        var counts: [String: Int] = [:]
+        for l in labels.values { counts[l["population"] as! String, default: 0] += 1 }
+        #expect(counts == world.summary.accountsByPopulation)
+        #expect(counts.count == Population.allCases.count)
+        var operators = Set<String>()
+        for l in labels.values {
+            let population = Population(rawValue: l["population"] as! String)!
+            #expect(l["label"] as? String == population.label)
+            if population.isAbusive {
+                operators.insert(try #require(l["operator"] as? String))
+            } else {
+                #expect(l["operator"] is NSNull)
+            }
+        }
+        #expect(operators.count == world.summary.operators)
+        let truth = try GroundTruth.load(path: world.directory)
+        #expect(truth.labels.count == labels.count)
+        #expect(truth.operators.count == world.summary.operators)
+    }
+
+    @Test func eachPartFileIsSortedByTime() throws {
+        var overlapping = 0
+        for f in WorldFixture.logFiles(world) {
+            var last: Int64 = .min
+            for line in WorldFixture.lines(WorldFixture.contents(world.directory + "/" + f)) {
+                let ts = WorldFixture.timestamp(WorldFixture.json(line)?["ts"])!
+                #expect(ts >= last, "\(f) goes back in time")
+                last = ts
+            }
+            if last > 0 { overlapping += 1 }
+        }
+        #expect(overlapping == WorldFixture.logFiles(world).count)
+    }
+
+    /// Distinct client addresses per account, for one population.
+    private func addresses(_ population: String) -> [String: Set<String>] {
+        let labels = WorldFixture.labels(world)
+        var out: [String: Set<String>] = [:]
+        for r in WorldFixture.logRecords(world) {
+            let a = r.object["account_id"] as! String
+            if labels[a]?["population"] as? String == population { out[a, default: []].insert(r.object["client_ip"] as! String) }
+        }
+        return out
+    }
+
+    @Test func pooledAccountsOfAnOperatorShareProxyAddresses() throws {
+        let labels = WorldFixture.labels(world)
+        let ips = addresses("pooled")
+        let byOperator = Dictionary(grouping: ips.keys) { labels[$0]!["operator"] as! String }
+        var sharedWithin = 0, pairsWithin = 0, sharedAcross = 0, pairsAcross = 0
+        let accounts = ips.keys.sorted()
+        for (i, a) in accounts.enumerated() {
+            for b in accounts[(i + 1)...] {
+                let same = labels[a]!["operator"] as! String == labels[b]!["operator"] as! String
+                let shares = !ips[a]!.isDisjoint(with: ips[b]!)
+                if same {
+                    pairsWithin += 1
+                    if shares { sharedWithin += 1 }
+                } else {
+                    pairsAcross += 1
+                    if shares { sharedAcross += 1 }
+                }
+            }
+        }
+        #expect(byOperator.values.contains { $0.count >= 2 })
+        #expect(pairsWithin > 0 && Double(sharedWithin) / Double(pairsWithin) > 0.5)
+        #expect(sharedAcross * 10 <= max(1, pairsAcross))
+        // Many addresses in many /24s per account.
+        for (_, set) in ips where set.count > 20 {
+            let networks = Set(set.compactMap { IPAddress($0)?.networkKey })
+            #expect(networks.count * 2 > set.count)
+        }
+    }
+
+    @Test func officeAccountsShareTheirEgressAddress() throws {
+        let office = addresses("office_nat")
+        let individual = addresses("individual")
+        func sharingShare(_ sets: [String: Set<String>]) -> Double {
+            var owners: [String: Int] = [:]
+            for set in sets.values { for ip in set { owners[ip, default: 0] += 1 } }
+            let sharing = sets.values.filter { $0.contains { owners[$0]! > 1 } }.count
+            return Double(sharing) / Double(max(1, sets.count))
+        }
+        #expect(office.count >= 5)
+        #expect(sharingShare(office) > 0.7, "office accounts should share egress")
+        #expect(sharingShare(individual) < 0.1, "individuals should rarely share addresses")
+        for set in office.values { #expect(set.count <= 2) }
+    }
+
+    @Test func distillationLinesAreSingleTurnAtTheCap() throws {
+        let labels = WorldFixture.labels(world)
+        var checked = 0
+        for r in WorldFixture.logRecords(world) where labels[r.object["account_id"] as! String]?["population"] as? String == "distillation" {
+            let o = r.object
+            guard o["status"] as? Int == 200 else { continue }
+            checked += 1
+            #expect(o["turns"] as? Int == 1)
+            #expect(o["max_tokens"] as? Int == ModelCaps.outputCap[o["model"] as! String])
+            if let thinking = o["thinking"] as? Bool { #expect(thinking) }
+            #expect(o["temperature"] as? Double == 1.0)
+            #expect((o["output_tokens"] as! Int) > (o["input_tokens"] as! Int))
+        }
+        #expect(checked > 50)
+    }
+
+    @Test func gzipWorldDecompressesToTheSameLines() throws {
+        var spec = WorldFixture.smallSpec
+        spec.compression = .gzip
+        let gz = WorldFixture.generate(spec, name: "gzip")
+        let plainLogs = WorldFixture.logFiles(world)
+        let gzLogs = WorldFixture.logFiles(gz)
+        #expect(gzLogs == plainLogs.map { $0 + ".gz" })
+        #expect(gz.summary.lines == world.summary.lines)
+        for (p, g) in zip(plainLogs, gzLogs) {
+            let compressed = [UInt8](FileManager.default.contents(atPath: gz.directory + "/" + g)!)
+            #expect(compressed.prefix(2) == [0x1F, 0x8B], "\(g) is not gzip")
+            #expect(WorldFixture.contents(gz.directory + "/" + g) == WorldFixture.contents(world.directory + "/" + p))
+        }
+        #expect(gz.summary.bytes * 3 < world.summary.bytes)
+    }
+}
