@@ -71,7 +71,7 @@ if !FileManager.default.fileExists(atPath: gz) {
     // One canonical file, as the target is stated: concatenate the day's parts.
     FileManager.default.createFile(atPath: plain, contents: nil)
     let out = try FileHandle(forWritingTo: URL(fileURLWithPath: plain))
-    for f in summary.files.sorted() where f.hasSuffix(".jsonl") {
+    for f in summary.files.sorted() where f.hasPrefix("logs/") && f.hasSuffix(".jsonl") {
         let path = f.hasPrefix("/") ? f : "\(world)/\(f)"
         let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         while let chunk = try input.read(upToCount: 8 << 20), !chunk.isEmpty { out.write(chunk) }

@@ -43,6 +43,8 @@ public struct AnalyzeSummary: Sendable, Codable {
     public var seconds: Double
     public var linesPerSecond: Double
     public var peakRSSBytes: Int
+    /// Seconds spent reading and aggregating, scoring, and writing the case store.
+    public var phaseSeconds: [String: Double] = [:]
     /// The first few bad lines, as `file:line: reason: detail`.
     public var reports: [String]
 }
@@ -116,6 +118,7 @@ public enum BatchAnalyzer {
         aggregator.maxLineBytes = options.maxLineBytes
         aggregator.workers = options.workers
         let aggregate = aggregator.run(files, progress: progress)
+        let aggregated = Date()
         for e in aggregate.fileErrors { logger.error("\(e.description)") }
 
         var summary = AnalyzeSummary(
@@ -147,6 +150,11 @@ public enum BatchAnalyzer {
         }
         let scores = scoreLines(results)
         summary.flaggedAccounts = scores.filter(\.flagged).count
+        let scored = Date()
+        summary.phaseSeconds["read"] = aggregated.timeIntervalSince(started)
+        summary.phaseSeconds["decode"] = aggregate.decodeSeconds
+        summary.phaseSeconds["merge"] = aggregate.mergeSeconds
+        summary.phaseSeconds["score"] = scored.timeIntervalSince(aggregated)
 
         do {
             let store = try CaseStore(path: options.databasePath)
@@ -165,6 +173,7 @@ public enum BatchAnalyzer {
             throw PipelineError(.io, "\(options.databasePath): case store: \(error)")
         }
 
+        summary.phaseSeconds["store"] = Date().timeIntervalSince(scored)
         if let path = options.scoresPath { try writeScores(scores, to: path) }
         summary.seconds = Date().timeIntervalSince(started)
         summary.linesPerSecond = summary.seconds > 0 ? Double(summary.linesRead) / summary.seconds : 0

@@ -16,6 +16,9 @@ public struct AggregateResult: Sendable {
     public var fileErrors: [IngestError] = []
     /// Bad-line samples with absolute line numbers, in input order: "file:line: reason: detail".
     public var reports: [String] = []
+    /// Seconds spent decoding (all workers) and merging their states.
+    public var decodeSeconds = 0.0
+    public var mergeSeconds = 0.0
 }
 
 /// Progress of a running aggregation, for a terminal progress line.
@@ -128,6 +131,8 @@ public struct LogAggregator: Sendable {
         for w in workers { w.queue.close(consumers: 1) }
         group.wait()
         result.bytesRead = bytesBefore
+        let decoded = Date()
+        result.decodeSeconds = decoded.timeIntervalSince(started)
 
         // Merge worker states; the merge order does not change the result.
         for w in workers {
@@ -175,6 +180,7 @@ public struct LogAggregator: Sendable {
             return "\(path == "-" ? "<stdin>" : path):\(line): \(s.reason.key): \(s.detail)"
         }
         result.events = result.states.values.reduce(0) { $0 + $1.requests }
+        result.mergeSeconds = Date().timeIntervalSince(decoded)
         return result
     }
 }
