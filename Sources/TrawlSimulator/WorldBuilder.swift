@@ -1,18 +1,5 @@
 import TrawlModel
 
-/// The generated world: accounts, organisations, operators and the address plan.
-struct World: Sendable {
-    let spec: WorldSpec
-    let firstDay: Int32
-    let catalog: NetworkCatalog
-    let accounts: [AccountProfile]
-    let orgs: [OrgProfile]
-    let operators: [OperatorProfile]
-    let counts: [Population: Int]
-
-    var firstDayStart: Int64 { Int64(firstDay) * TimestampParser.millisPerDay }
-}
-
 /// Builds a `World` from a spec: assigns populations to account ids, groups accounts into
 /// organisations and operator clusters, and draws every account's fixed traits.
 struct WorldBuilder {
