@@ -381,6 +381,10 @@ struct WorldBuilder {
             a.daily = rng.logUniform(200, 800)
             a.clients = Array(op.clients.prefix(rng.int(2, 3)))
         }
+        if a.plan == .free {
+            // Terminal agents need a paid plan: free users chat in the browser or the app.
+            a.clients = a.clients.map { ClientCatalog.all[Int($0)].family == .cli ? Int16(rng.pick(ClientCatalog.browser)) : $0 }
+        }
         switch p {
         case .heavyAutomation: a.keys = keys(rng.int(1, 20))
         case .teamManyKeys: a.keys = keys(rng.int(10, 60))

@@ -8,6 +8,7 @@ import TrawlModel
 
     @Test func sameSeedGivesIdenticalBytes() throws {
         let again = WorldFixture.generate(WorldFixture.smallSpec, name: "again")
+        defer { WorldFixture.remove(again) }
         #expect(again.summary == world.summary)
         #expect(world.summary.files.count > 3)
         for f in world.summary.files {
@@ -22,6 +23,7 @@ import TrawlModel
         var spec = WorldFixture.smallSpec
         spec.seed = 8
         let other = WorldFixture.generate(spec, name: "other")
+        defer { WorldFixture.remove(other) }
         #expect(WorldFixture.contents(other.directory + "/labels.jsonl") != WorldFixture.contents(world.directory + "/labels.jsonl"))
         let first = WorldFixture.logFiles(world)[0]
         #expect(WorldFixture.contents(other.directory + "/" + first) != WorldFixture.contents(world.directory + "/" + first))
@@ -217,6 +219,7 @@ import TrawlModel
         var spec = WorldFixture.smallSpec
         spec.compression = .gzip
         let gz = WorldFixture.generate(spec, name: "gzip")
+        defer { WorldFixture.remove(gz) }
         let plainLogs = WorldFixture.logFiles(world)
         let gzLogs = WorldFixture.logFiles(gz)
         #expect(gzLogs == plainLogs.map { $0 + ".gz" })
@@ -232,7 +235,8 @@ import TrawlModel
 
 @Suite struct BehaviourTests {
     /// A world at half volume, where pooled accounts fill their plan windows.
-    static let busy = WorldFixture.generate(WorldSpec(seed: 21, accounts: 70, days: 2, startDay: "2026-11-23", requestScale: 0.5), name: "busy")
+    static let busy = WorldFixture.generate(
+        WorldSpec(seed: 21, accounts: 70, days: 1, startDay: "2026-11-23", requestScale: 0.5), name: "busy", shared: true)
 
     /// Token fill of each completed 5-hour window per account, enforced the simulator's way
     /// (a window opens at the first request after the previous one closed).
