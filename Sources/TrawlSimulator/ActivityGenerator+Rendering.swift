@@ -11,17 +11,9 @@ extension ActivityGenerator {
         let isLastDay = day.index == world.spec.days - 1
         for i in requests.indices {
             var q = requests[i]
-            if limit > 0 {
-                if state.windowStart == .min || q.ts >= state.windowStart + PlanLimits.windowMilliseconds {
-                    state.windowStart = q.ts
-                    state.windowUsed = 0
-                }
-                if state.windowUsed >= limit {
-                    q.status = 429
-                    q.rateLimited = true
-                } else {
-                    state.windowUsed += q.inputTokens + q.outputTokens
-                }
+            if limit > 0 && !state.admit(q.ts, tokens: q.inputTokens + q.outputTokens, limit: limit) {
+                q.status = 429
+                q.rateLimited = true
             }
             if !q.rateLimited && rng.chance(0.002) { q.status = rng.chance(0.7) ? 529 : 500 }
             if q.status != 200 {

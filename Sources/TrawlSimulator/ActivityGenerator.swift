@@ -1,24 +1,5 @@
 import TrawlModel
 
-/// Plan-window usage carried from one day to the next.
-struct AccountState: Sendable {
-    var windowStart: Int64 = .min
-    var windowUsed = 0
-}
-
-/// One day of the world, as every generator sees it.
-struct DayContext: Sendable {
-    /// Day of the world, from 0.
-    let index: Int
-    /// First millisecond of the day (UTC).
-    let start: Int64
-    /// 0 = Sunday.
-    let weekday: Int
-    let scale: Double
-    var end: Int64 { start + TimestampParser.millisPerDay }
-    var isWeekend: Bool { weekday == 0 || weekday == 6 }
-}
-
 /// Generates the requests of one account for one day and renders them as log lines.
 ///
 /// Each account-day draws from its own generator (seed, account, day), so the output does

@@ -70,6 +70,9 @@ final class OutputFile {
         return stat(path, &st) == 0 ? Int(st.st_size) : 0
     }
 
+    /// Deletes a file if it exists.
+    static func remove(_ path: String) { unlink(path) }
+
     /// Creates a folder and its parents (like `mkdir -p`).
     static func makeDirectory(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "/" : ""

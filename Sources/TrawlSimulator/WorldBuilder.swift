@@ -1,18 +1,5 @@
 import TrawlModel
 
-/// The generated world: accounts, organisations, operators and the address plan.
-struct World: Sendable {
-    let spec: WorldSpec
-    let firstDay: Int32
-    let catalog: NetworkCatalog
-    let accounts: [AccountProfile]
-    let orgs: [OrgProfile]
-    let operators: [OperatorProfile]
-    let counts: [Population: Int]
-
-    var firstDayStart: Int64 { Int64(firstDay) * TimestampParser.millisPerDay }
-}
-
 /// Builds a `World` from a spec: assigns populations to account ids, groups accounts into
 /// organisations and operator clusters, and draws every account's fixed traits.
 struct WorldBuilder {
@@ -393,6 +380,10 @@ struct WorldBuilder {
             a.plan = [Plan.max20x, .max5x, .pro][rng.weighted([0.4, 0.4, 0.2])]
             a.daily = rng.logUniform(200, 800)
             a.clients = Array(op.clients.prefix(rng.int(2, 3)))
+        }
+        if a.plan == .free {
+            // Terminal agents need a paid plan: free users chat in the browser or the app.
+            a.clients = a.clients.map { ClientCatalog.all[Int($0)].family == .cli ? Int16(rng.pick(ClientCatalog.browser)) : $0 }
         }
         switch p {
         case .heavyAutomation: a.keys = keys(rng.int(1, 20))

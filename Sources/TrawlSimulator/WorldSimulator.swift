@@ -19,8 +19,9 @@ public enum WorldSimulator {
     /// Bytes buffered per part file between writes.
     static let writeBlock = 4 << 20
 
-    /// Generates the world of `spec` into `directory` (created if needed; existing files
-    /// of the same names are replaced).
+    /// Generates the world of `spec` into `directory` (created if needed; files of the same
+    /// names are replaced, and part files of an earlier run in the same day folders removed;
+    /// day folders outside this world's days are left alone, so prefer a new folder).
     ///
     /// - Parameter progress: called on the calling thread after each day with the number
     ///   of log lines written so far.
@@ -62,6 +63,12 @@ public enum WorldSimulator {
             let folder = "logs/" + TimestampParser.dayString(dayNumber)
             try OutputFile.makeDirectory(root + "/" + folder)
             let names = (0..<parts).map { "\(folder)/part-\($0)\(suffix)" }
+            // Part files of an earlier run into the same folder would read as extra log.
+            for k in 0..<16 {
+                for stale in [".jsonl", ".jsonl.gz"] where k >= parts || stale != suffix {
+                    OutputFile.remove(root + "/\(folder)/part-\(k)\(stale)")
+                }
+            }
             try writeParts(day, names.map { root + "/" + $0 }, gzip: spec.compression == .gzip)
             for name in names {
                 files.append(name)

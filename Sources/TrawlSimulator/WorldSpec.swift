@@ -4,12 +4,12 @@ import TrawlModel
 ///
 /// The same spec always gives byte-identical files.
 ///
-/// **Size.** At `requestScale` 1 an average account writes about
-/// `WorldSpec.bytesPerAccountDay` bytes of uncompressed log a day (≈ 430 requests of
-/// ≈ 640 bytes; resellers, distillers and batch jobs write most of it, an individual
-/// 20–300 requests). Log bytes grow linearly with `requestScale`; the registry and labels
-/// add about 350 bytes per account. Gzip shrinks logs about 5–6×. A 2,000-account
-/// 7-day world at scale 1 is therefore ≈ 3.8 GB; use `requestScale` 0.05–0.2 for demos.
+/// **Size.** At `requestScale` 1 an average account writes about 366 KB of uncompressed
+/// log a day (`bytesPerAccountDay`: ≈ 520 requests of ≈ 700 bytes; resellers, distillers
+/// and batch jobs write most of it, an individual 20–300 requests). Log bytes grow
+/// linearly with `requestScale`; the registry and labels add about 445 bytes per account
+/// and `networks.csv` about 200 KB. Gzip shrinks logs about 5.5×. A 2,000-account 7-day
+/// world at scale 1 is therefore ≈ 5 GB; demos want `requestScale` 0.05–0.2.
 ///
 /// **Memory.** One day of uncompressed log is held in memory while it is sorted.
 public struct WorldSpec: Sendable, Equatable, Codable {
@@ -45,9 +45,11 @@ public struct WorldSpec: Sendable, Equatable, Codable {
     }
 
     /// Uncompressed log bytes per account per day at `requestScale` 1 (measured).
-    public static let bytesPerAccountDay = 275_000.0
+    public static let bytesPerAccountDay = 366_000.0
     /// Registry plus labels bytes per account.
-    static let fixedBytesPerAccount = 350.0
+    static let fixedBytesPerAccount = 445.0
+    /// `networks.csv`.
+    static let fixedBytes = 200_000.0
 
     /// A 3-day world of about `bytes` uncompressed bytes: 50,000 accounts (fewer for small
     /// targets, so that each account keeps at least a few requests a day) with `requestScale`
@@ -58,7 +60,7 @@ public struct WorldSpec: Sendable, Equatable, Codable {
         // At least ~1% of full volume per account, at most 50,000 accounts.
         let perAccountAtFloor = Double(days) * bytesPerAccountDay * 0.01 + fixedBytesPerAccount
         let accounts = max(50, min(50_000, Int(target / perAccountAtFloor)))
-        let logBytes = max(0, target - Double(accounts) * fixedBytesPerAccount)
+        let logBytes = max(0, target - fixedBytes - Double(accounts) * fixedBytesPerAccount)
         let scale = logBytes / (Double(accounts) * Double(days) * bytesPerAccountDay)
         return WorldSpec(seed: seed, accounts: accounts, days: days, requestScale: min(10, max(0.001, scale)))
     }

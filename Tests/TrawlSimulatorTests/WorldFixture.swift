@@ -20,16 +20,25 @@ enum WorldFixture {
         let summary: WorldSummary
     }
 
-    static let small: Generated = generate(smallSpec, name: "small")
+    static let small: Generated = generate(smallSpec, name: "small", shared: true)
 
-    static func generate(_ spec: WorldSpec, name: String) -> Generated {
-        let dir = temporaryFolder(name)
+    /// Writes a world; `shared` worlds go to a fixed folder that each test run overwrites.
+    static func generate(_ spec: WorldSpec, name: String, shared: Bool = false) -> Generated {
+        let dir: String
+        if shared {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("trawl-sim-fixture-\(name)").path
+            try? FileManager.default.removeItem(atPath: dir)
+        } else {
+            dir = temporaryFolder(name)
+        }
         do {
             return Generated(directory: dir, summary: try WorldSimulator.write(spec, to: dir))
         } catch {
             fatalError("world generation failed: \(error)")
         }
     }
+
+    static func remove(_ g: Generated) { try? FileManager.default.removeItem(atPath: g.directory) }
 
     /// The bytes of a file, gunzipped when it ends in `.gz`.
     static func contents(_ path: String) -> [UInt8] {

@@ -8,6 +8,7 @@ import TrawlModel
 
     @Test func sameSeedGivesIdenticalBytes() throws {
         let again = WorldFixture.generate(WorldFixture.smallSpec, name: "again")
+        defer { WorldFixture.remove(again) }
         #expect(again.summary == world.summary)
         #expect(world.summary.files.count > 3)
         for f in world.summary.files {
@@ -22,6 +23,7 @@ import TrawlModel
         var spec = WorldFixture.smallSpec
         spec.seed = 8
         let other = WorldFixture.generate(spec, name: "other")
+        defer { WorldFixture.remove(other) }
         #expect(WorldFixture.contents(other.directory + "/labels.jsonl") != WorldFixture.contents(world.directory + "/labels.jsonl"))
         let first = WorldFixture.logFiles(world)[0]
         #expect(WorldFixture.contents(other.directory + "/" + first) != WorldFixture.contents(world.directory + "/" + first))
@@ -217,6 +219,7 @@ import TrawlModel
         var spec = WorldFixture.smallSpec
         spec.compression = .gzip
         let gz = WorldFixture.generate(spec, name: "gzip")
+        defer { WorldFixture.remove(gz) }
         let plainLogs = WorldFixture.logFiles(world)
         let gzLogs = WorldFixture.logFiles(gz)
         #expect(gzLogs == plainLogs.map { $0 + ".gz" })
@@ -227,5 +230,75 @@ import TrawlModel
             #expect(WorldFixture.contents(gz.directory + "/" + g) == WorldFixture.contents(world.directory + "/" + p))
         }
         #expect(gz.summary.bytes * 3 < world.summary.bytes)
+    }
+}
+
+@Suite struct BehaviourTests {
+    /// A world at half volume, where pooled accounts fill their plan windows.
+    static let busy = WorldFixture.generate(
+        WorldSpec(seed: 21, accounts: 70, days: 1, startDay: "2026-11-23", requestScale: 0.5), name: "busy", shared: true)
+
+    /// Token fill of each completed 5-hour window per account, enforced the simulator's way
+    /// (a window opens at the first request after the previous one closed).
+    private func windowFills(_ g: WorldFixture.Generated, population: String) throws -> [Double] {
+        let labels = WorldFixture.labels(g)
+        var plans: [String: String] = [:]
+        for r in WorldFixture.jsonl(g.directory + "/accounts.jsonl") { plans[r["account_id"] as! String] = r["plan"] as? String }
+        var events: [String: [(Int64, Int)]] = [:]
+        for r in WorldFixture.logRecords(g) {
+            let a = r.object["account_id"] as! String
+            guard labels[a]?["population"] as? String == population else { continue }
+            let tokens = (r.object["input_tokens"] as! Int) + (r.object["output_tokens"] as! Int)
+            events[a, default: []].append((WorldFixture.timestamp(r.object["ts"])!, tokens))
+        }
+        var fills: [Double] = []
+        for (a, list) in events {
+            guard let limit = PlanLimits.windowTokens[plans[a] ?? "api"] else { continue }
+            let sorted = list.sorted { $0.0 < $1.0 }
+            var start: Int64 = .min, used = 0
+            for (ts, tokens) in sorted {
+                if start == .min || ts >= start + PlanLimits.windowMilliseconds {
+                    if start != .min && start + PlanLimits.windowMilliseconds < sorted.last!.0 { fills.append(Double(used) / Double(limit)) }
+                    start = ts
+                    used = 0
+                }
+                used += tokens
+            }
+        }
+        return fills.sorted()
+    }
+
+    @Test func pooledAccountsRunAtTheirPlanLimitAndIndividualsWellBelow() throws {
+        let pooled = try windowFills(Self.busy, population: "pooled")
+        #expect(pooled.count >= 10)
+        #expect(pooled[pooled.count / 4] >= 0.8, "pooled window fill p25 \(pooled[pooled.count / 4])")
+        // The last request admitted below the limit may carry up to ~1M tokens (10% of max_5x).
+        #expect(pooled.last! <= 1.12, "windows overshoot the limit: \(pooled.last!)")
+        let individual = try windowFills(Self.busy, population: "individual")
+        #expect(!individual.isEmpty)
+        #expect(individual[individual.count * 9 / 10] < 0.3)
+        let labels = WorldFixture.labels(Self.busy)
+        var limited = 0, pooledLines = 0
+        for r in WorldFixture.logRecords(Self.busy) where labels[r.object["account_id"] as! String]?["population"] as? String == "pooled" {
+            pooledLines += 1
+            if r.object["rate_limited"] as? Bool == true { limited += 1 }
+        }
+        #expect(limited * 50 > pooledLines, "pooled accounts should hit rate limits often")
+    }
+
+    @Test func evasivePoolersUseAFewStickyProxiesEachInItsOwnNetwork() throws {
+        let labels = WorldFixture.labels(Self.busy)
+        var byDay: [String: Set<String>] = [:]
+        for r in WorldFixture.logRecords(Self.busy) {
+            let a = r.object["account_id"] as! String
+            guard labels[a]?["population"] as? String == "evasive_pooled" else { continue }
+            byDay[a + r.file.split(separator: "/")[1], default: []].insert(r.object["client_ip"] as! String)
+        }
+        #expect(!byDay.isEmpty)
+        for (_, ips) in byDay {
+            #expect(ips.count <= 10)
+            #expect(Set(ips.compactMap { IPAddress($0)?.networkKey }).count == ips.count)
+        }
+        #expect(byDay.values.contains { $0.count >= 4 })
     }
 }

@@ -11,7 +11,9 @@ import TrawlModel
         WorldSpec(seed: 1, accounts: 10, days: 1, requestScale: 0),
     ])
     func invalidSpecsAreRefused(spec: WorldSpec) {
-        #expect(throws: SimulatorError.self) { try WorldSimulator.write(spec, to: WorldFixture.temporaryFolder("bad")) }
+        let dir = WorldFixture.temporaryFolder("bad")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(throws: SimulatorError.self) { try WorldSimulator.write(spec, to: dir) }
     }
 
     @Test func sizedSpecLandsNearItsTarget() throws {
@@ -19,6 +21,7 @@ import TrawlModel
         let spec = WorldSpec.spec(forApproximateBytes: target, seed: 11)
         #expect(spec.accounts <= 50_000)
         let g = WorldFixture.generate(spec, name: "sized")
+        defer { WorldFixture.remove(g) }
         let ratio = Double(g.summary.bytes) / Double(target)
         #expect(ratio > 0.6 && ratio < 1.5, "wrote \(g.summary.bytes) bytes for a \(target)-byte target")
         let big = WorldSpec.spec(forApproximateBytes: 1_000_000_000, seed: 1)
@@ -28,6 +31,7 @@ import TrawlModel
 
     @Test func groundTruthReportsTheLineOfAMalformedLabel() throws {
         let dir = WorldFixture.temporaryFolder("labels")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/labels.jsonl"
         try Data("{\"account_id\":\"a\",\"label\":\"benign\",\"operator\":null}\n{oops\n".utf8).write(to: URL(fileURLWithPath: path))
         do {
