@@ -35,7 +35,7 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     /// One bit per UTC minute of the day with at least one request.
     public var activeMinutes = [UInt64](repeating: 0, count: 23)
     /// Milliseconds of request time (overlap of [ts, ts+latency_ms]) per minute of the day.
-    public var busyMillis: [UInt16: UInt32] = [:]
+    public var busyMillis = MinuteLoad()
     public var latencyKnown = 0
     /// Input + output tokens per 5-hour UTC window (00-05, 05-10, 10-15, 15-20, 20-24).
     public var windowTokens = [Int64](repeating: 0, count: 5)
@@ -96,7 +96,7 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
             while t < end {
                 let m = t / 60_000
                 let edge = min(end, (m + 1) * 60_000)
-                busyMillis[UInt16(m), default: 0] &+= UInt32(edge - t)
+                busyMillis.add(minute: Int(m), millis: UInt32(edge - t))
                 t = edge
             }
         }
@@ -163,7 +163,7 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         topUserAgents.merge(o.topUserAgents)
         for h in 0..<24 { hourHistogram[h] &+= o.hourHistogram[h] }
         for w in 0..<activeMinutes.count { activeMinutes[w] |= o.activeMinutes[w] }
-        for (m, v) in o.busyMillis { busyMillis[m, default: 0] &+= v }
+        busyMillis.merge(o.busyMillis)
         latencyKnown += o.latencyKnown
         for w in 0..<5 { windowTokens[w] += o.windowTokens[w] }
         tokensKnown += o.tokensKnown

@@ -23,7 +23,7 @@ public struct FeatureAccumulator: Sendable {
         var planSeenAt: Timestamp = .min
     }
 
-    private var index: [UInt64: Int] = [:]
+    private var index = SlotTable()
     private var working: [Working] = []
     private var capByModel: [UInt32: Int64?] = [:]
     public let plans: PlanCatalog
@@ -37,14 +37,8 @@ public struct FeatureAccumulator: Sendable {
         for e in batch {
             let day = TimestampParser.day(of: e.ts)
             let key = UInt64(e.account) << 32 | UInt64(UInt32(bitPattern: day))
-            let slot: Int
-            if let s = index[key] {
-                slot = s
-            } else {
-                slot = working.count
-                index[key] = slot
-                working.append(Working())
-            }
+            let slot = index.slot(for: key, next: working.count)
+            if slot == working.count { working.append(Working()) }
             var cap: Int64? = nil
             if e.model != 0 {
                 if let cached = capByModel[e.model] {
@@ -81,7 +75,7 @@ public struct FeatureAccumulator: Sendable {
     public func export(interner: StringInterner) -> [AccountDayKey: AccountDayState] {
         var out: [AccountDayKey: AccountDayState] = [:]
         out.reserveCapacity(working.count)
-        for (key, slot) in index {
+        for (key, slot) in index.entries {
             let w = working[slot]
             var state = w.state
             state.topUserAgents = w.userAgents.mapKeys { interner.string($0) }
@@ -90,6 +84,51 @@ public struct FeatureAccumulator: Sendable {
             let day = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
             out[AccountDayKey(accountID: account, day: day)] = state
         }
+        return out
+    }
+}
+
+/// Maps (account id, day) keys to slots: open addressing with linear probing.
+///
+/// Hand-written because it is looked up for every request; Swift's `Dictionary` hashes
+/// with SipHash, several times the cost of one multiply-shift here.
+struct SlotTable: Sendable {
+    private var keys: [UInt64] = Array(repeating: 0, count: 1024)
+    private var slots: [Int32] = Array(repeating: -1, count: 1024)
+    private var count = 0
+
+    /// The slot of `key`; when absent, `key` gets slot `next`.
+    @inline(__always) mutating func slot(for key: UInt64, next: Int) -> Int {
+        let mask = keys.count - 1
+        var i = Int(truncatingIfNeeded: mix64(key)) & mask
+        while slots[i] >= 0 {
+            if keys[i] == key { return Int(slots[i]) }
+            i = (i + 1) & mask
+        }
+        keys[i] = key
+        slots[i] = Int32(next)
+        count += 1
+        if count * 2 > keys.count { grow() }
+        return next
+    }
+
+    private mutating func grow() {
+        let old = entries
+        keys = Array(repeating: 0, count: keys.count * 2)
+        slots = Array(repeating: -1, count: slots.count * 2)
+        let mask = keys.count - 1
+        for (key, slot) in old {
+            var i = Int(truncatingIfNeeded: mix64(key)) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            keys[i] = key
+            slots[i] = Int32(slot)
+        }
+    }
+
+    var entries: [(UInt64, Int)] {
+        var out: [(UInt64, Int)] = []
+        out.reserveCapacity(count)
+        for i in keys.indices where slots[i] >= 0 { out.append((keys[i], Int(slots[i]))) }
         return out
     }
 }

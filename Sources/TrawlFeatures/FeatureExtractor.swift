@@ -54,7 +54,7 @@ public struct FeatureExtractor: Sendable {
         v["hour_entropy"] = .number(Self.entropy(s.hourHistogram))
         v["longest_idle_gap_hours"] = .number(Double(Self.longestIdleMinutes(s.activeMinutes)) / 60)
         if s.latencyKnown > 0 {
-            let busiest = s.busyMillis.values.max() ?? 0
+            let busiest = s.busyMillis.busiest
             v["peak_concurrency"] = .number(Double(busiest) / 60_000)
         }
 

@@ -12,41 +12,52 @@
 /// it runs for every string field of every line: no `String` is built on a hit.
 /// - Complexity: O(length) per lookup, amortised.
 public struct StringInterner: Sendable {
+    @usableFromInline struct Entry: Sendable {
+        @usableFromInline var hash: UInt64
+        var offset: UInt32
+        var length: UInt32
+    }
+
     private var arena: [UInt8] = []
-    private var offsets: [UInt32] = [0]
-    private var lengths: [UInt32] = [0]
-    private var hashes: [UInt64] = [0]
+    @usableFromInline var entries: [Entry] = [Entry(hash: 0, offset: 0, length: 0)]
     private var slots: [UInt32] = Array(repeating: 0, count: 1024)
     private var mask = 1023
 
     public init() {}
 
     /// Number of distinct strings interned (excluding the reserved id 0).
-    public var count: Int { offsets.count - 1 }
+    public var count: Int { entries.count - 1 }
 
     /// The id of `bytes`, adding it when new.
     public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         let h = stableHash(bytes)
+        let n = UInt32(bytes.count)
         var slot = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let id = slots[slot]
-            if id == 0 { break }
-            if hashes[Int(id)] == h && lengths[Int(id)] == UInt32(bytes.count) {
-                let off = Int(offsets[Int(id)])
-                let same = arena.withUnsafeBytes { a in
-                    bytes.count == 0 || memcmp(a.baseAddress! + off, bytes.baseAddress!, bytes.count) == 0
+        let mask = self.mask
+        // One pass over raw buffers: no bounds checks or retains in the probe loop.
+        let hit: UInt32 = slots.withUnsafeBufferPointer { sl in
+            entries.withUnsafeBufferPointer { es in
+                arena.withUnsafeBytes { a in
+                    while true {
+                        let id = sl[slot]
+                        if id == 0 { return 0 }
+                        let e = es[Int(id)]
+                        if e.hash == h && e.length == n
+                            && (n == 0 || memcmp(a.baseAddress! + Int(e.offset), bytes.baseAddress!, Int(n)) == 0)
+                        {
+                            return id
+                        }
+                        slot = (slot + 1) & mask
+                    }
                 }
-                if same { return id }
             }
-            slot = (slot + 1) & mask
         }
-        let id = UInt32(offsets.count)
-        offsets.append(UInt32(arena.count))
-        lengths.append(UInt32(bytes.count))
-        hashes.append(h)
+        if hit != 0 { return hit }
+        let id = UInt32(entries.count)
+        entries.append(Entry(hash: h, offset: UInt32(arena.count), length: n))
         arena.append(contentsOf: bytes)
         slots[slot] = id
-        if offsets.count * 2 > slots.count { grow() }
+        if entries.count * 2 > slots.count { grow() }
         return id
     }
 
@@ -58,24 +69,22 @@ public struct StringInterner: Sendable {
 
     /// The text of an id (`""` for id 0).
     public func string(_ id: UInt32) -> String {
-        let i = Int(id)
-        let off = Int(offsets[i]), len = Int(lengths[i])
+        let e = entries[Int(id)]
+        let off = Int(e.offset), len = Int(e.length)
         return arena.withUnsafeBufferPointer { a in
             String(decoding: UnsafeBufferPointer(rebasing: a[off..<(off + len)]), as: UTF8.self)
         }
     }
 
     /// The stable content hash of an id's text; equal texts hash equally in every interner.
-    @inlinable public func hash(_ id: UInt32) -> UInt64 { hashAt(Int(id)) }
-
-    @usableFromInline func hashAt(_ i: Int) -> UInt64 { hashes[i] }
+    @inlinable public func hash(_ id: UInt32) -> UInt64 { entries[Int(id)].hash }
 
     private mutating func grow() {
         let capacity = slots.count * 2
         slots = Array(repeating: 0, count: capacity)
         mask = capacity - 1
-        for id in 1..<offsets.count {
-            var slot = Int(truncatingIfNeeded: hashes[id]) & mask
+        for id in 1..<entries.count {
+            var slot = Int(truncatingIfNeeded: entries[id].hash) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
             slots[slot] = UInt32(id)
         }
