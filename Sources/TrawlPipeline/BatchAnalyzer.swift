@@ -117,7 +117,7 @@ public enum BatchAnalyzer {
         aggregator.chunkSize = options.chunkSize
         aggregator.maxLineBytes = options.maxLineBytes
         aggregator.workers = options.workers
-        let aggregate = aggregator.run(files, progress: progress)
+        var aggregate = aggregator.run(files, progress: progress)
         let aggregated = Date()
         for e in aggregate.fileErrors { logger.error("\(e.description)") }
 
@@ -142,12 +142,8 @@ public enum BatchAnalyzer {
         // Features and scores, in a stable order so every run writes the same thing.
         let extractor = FeatureExtractor(plans: plans, registry: RegistryIndex(accounts: registry.accounts))
         let keys = aggregate.states.keys.sorted()
-        var results: [(features: AccountDayFeatures, assessment: Assessment)] = []
-        results.reserveCapacity(keys.count)
-        for key in keys {
-            let f = extractor.features(for: key, state: aggregate.states[key]!)
-            results.append((f, rules.assess(f, threshold: options.threshold)))
-        }
+        let results = scoreInParallel(keys, aggregate.states, extractor, rules, options.threshold, workers: options.workers)
+        aggregate.states = [:]  // scored: free the sketches before the store builds its rows
         let scores = scoreLines(results)
         summary.flaggedAccounts = scores.filter(\.flagged).count
         let scored = Date()
@@ -159,7 +155,9 @@ public enum BatchAnalyzer {
         do {
             let store = try CaseStore(path: options.databasePath)
             let runID = try store.beginRun(inputs: files.map(\.path), inputDigest: inputDigest(files), at: started)
+            let t0 = Date()
             let outcome = try store.record(runID: runID, results: results, at: Date())
+            summary.phaseSeconds["record"] = Date().timeIntervalSince(t0)
             summary.runID = runID
             summary.casesOpened = outcome.opened
             summary.casesUpdated = outcome.updated
@@ -179,6 +177,26 @@ public enum BatchAnalyzer {
         summary.linesPerSecond = summary.seconds > 0 ? Double(summary.linesRead) / summary.seconds : 0
         summary.peakRSSBytes = peakResidentBytes()
         return Outcome(summary: summary, results: results, scores: scores)
+    }
+
+    /// Features and assessment of every account-day, in `keys` order, on all cores.
+    static func scoreInParallel(
+        _ keys: [AccountDayKey], _ states: [AccountDayKey: AccountDayState], _ extractor: FeatureExtractor, _ rules: RuleSet,
+        _ threshold: Double?, workers: Int
+    ) -> [(features: AccountDayFeatures, assessment: Assessment)] {
+        let parts = max(1, min(workers, keys.count / 1000 + 1))
+        let out = PartitionedScores(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let range = (keys.count * p / parts)..<(keys.count * (p + 1) / parts)
+            var part: [(features: AccountDayFeatures, assessment: Assessment)] = []
+            part.reserveCapacity(range.count)
+            for key in keys[range] {
+                let f = extractor.features(for: key, state: states[key]!)
+                part.append((f, rules.assess(f, threshold: threshold)))
+            }
+            out.set(p, part)
+        }
+        return out.parts.flatMap { $0 }
     }
 
     /// One line per account: its highest-scoring day, with the rules that fired that day.
@@ -241,4 +259,16 @@ public func peakResidentBytes() -> Int {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return usage.ru_maxrss * 1024
+}
+
+/// Per-partition scores written by concurrent threads (each writes its own slot).
+final class PartitionedScores: @unchecked Sendable {
+    private(set) var parts: [[(features: AccountDayFeatures, assessment: Assessment)]]
+    private let lock = NSLock()
+    init(count: Int) { parts = Array(repeating: [], count: count) }
+    func set(_ index: Int, _ part: [(features: AccountDayFeatures, assessment: Assessment)]) {
+        lock.lock()
+        parts[index] = part
+        lock.unlock()
+    }
 }

@@ -49,6 +49,8 @@ public struct LogAggregator: Sendable {
         var batch = DecodedBatch()
         /// (file, sequence, lines) of every chunk decoded, to resolve line numbers.
         var chunkLines: [(Int, Int, Int)] = []
+        /// The worker's state by partition (account hash mod partitions), exported in its thread.
+        var exported: [[AccountDayKey: AccountDayState]] = []
         let queue: BlockingQueue<LineChunk>
 
         init(maxLineBytes: Int, plans: PlanCatalog) {
@@ -63,6 +65,7 @@ public struct LogAggregator: Sendable {
         let pool = ChunkPool(chunkSize: chunkSize)
         let workers = (0..<self.workers).map { _ in Worker(maxLineBytes: maxLineBytes, plans: plans) }
         let linesDone = Atomic<Int>(0)
+        let partitions = workers.count
         let group = DispatchGroup()
         for w in workers {
             group.enter()
@@ -86,6 +89,13 @@ public struct LogAggregator: Sendable {
                         w.chunkLines.append((chunk.fileIndex, chunk.sequence, 0))
                     }
                 }
+                // Export on the worker's own thread, split by account into one part per
+                // worker, so that the merge below runs in parallel too.
+                w.exported = Array(repeating: [:], count: partitions)
+                for (key, state) in w.accumulator.export(interner: w.decoder.interner) {
+                    w.exported[Int(stableHash(key.accountID) % UInt64(partitions))][key] = state
+                }
+                w.accumulator = FeatureAccumulator(plans: plans)
                 group.leave()
             }
             thread.stackSize = 8 << 20
@@ -134,17 +144,22 @@ public struct LogAggregator: Sendable {
         let decoded = Date()
         result.decodeSeconds = decoded.timeIntervalSince(started)
 
-        // Merge worker states; the merge order does not change the result.
-        for w in workers {
-            result.tally.merge(w.decoder.tally)
-            for (key, state) in w.accumulator.export(interner: w.decoder.interner) {
-                if result.states[key] == nil {
-                    result.states[key] = state
-                } else {
-                    result.states[key]!.merge(state)
+        // Merge worker states, one partition of accounts per thread; merge order does
+        // not change the result.
+        for w in workers { result.tally.merge(w.decoder.tally) }
+        let merged = PartitionResults(count: partitions)
+        DispatchQueue.concurrentPerform(iterations: partitions) { p in
+            var part: [AccountDayKey: AccountDayState] = [:]
+            for w in workers {
+                for (key, state) in w.exported[p] {
+                    if part[key] == nil { part[key] = state } else { part[key]!.merge(state) }
                 }
             }
+            merged.set(p, part)
         }
+        for w in workers { w.exported = [] }
+        result.states.reserveCapacity(merged.parts.reduce(0) { $0 + $1.count })
+        for part in merged.parts { result.states.merge(part) { a, _ in a } }
         // Resolve chunk-relative positions to absolute line numbers.
         var perFile: [Int: [Int: Int]] = [:]
         for w in workers { for (f, s, n) in w.chunkLines { perFile[f, default: [:]][s] = n } }
@@ -182,5 +197,17 @@ public struct LogAggregator: Sendable {
         result.events = result.states.values.reduce(0) { $0 + $1.requests }
         result.mergeSeconds = Date().timeIntervalSince(decoded)
         return result
+    }
+}
+
+/// Per-partition results written by concurrent merge threads (each writes its own slot).
+final class PartitionResults: @unchecked Sendable {
+    private(set) var parts: [[AccountDayKey: AccountDayState]]
+    private let lock = NSLock()
+    init(count: Int) { parts = Array(repeating: [:], count: count) }
+    func set(_ index: Int, _ part: [AccountDayKey: AccountDayState]) {
+        lock.lock()
+        parts[index] = part
+        lock.unlock()
     }
 }
