@@ -3,14 +3,14 @@ import PackageDescription
 
 /// Every Trawl target: Swift 6 mode, strict concurrency, no implicit existentials.
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "Trawl",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "trawl", targets: ["trawl"]),
+        .executable(name: "trawl", targets: ["trawl"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -75,9 +75,13 @@ let package = Package(
         .testTarget(name: "TrawlIngestTests", dependencies: ["TrawlIngest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlFeaturesTests", dependencies: ["TrawlFeatures", "TrawlIngest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlRulesTests", dependencies: ["TrawlRules", "TrawlFeatures", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TrawlCasesTests", dependencies: ["TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlModel", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "TrawlCasesTests", dependencies: ["TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlModel", "TestSupport"],
+            swiftSettings: strict),
         .testTarget(name: "TrawlSimulatorTests", dependencies: ["TrawlSimulator", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TrawlPipelineTests", dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlCases", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "TrawlPipelineTests", dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlCases", "TestSupport"],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -34,7 +34,9 @@ public struct CommandResult: Sendable {
     public let stderr: String
 }
 
-public func runCommand(_ executable: String, _ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> CommandResult {
+public func runCommand(_ executable: String, _ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws
+    -> CommandResult
+{
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -53,16 +55,29 @@ public func runCommand(_ executable: String, _ arguments: [String], stdin: Data?
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     while !errData.isSet { usleep(1000) }
-    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+    return CommandResult(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
         stderr: String(decoding: errData.get(), as: UTF8.self))
 }
 
 final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var data: Data?
-    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return data != nil }
-    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data ?? Data() }
+    func set(_ d: Data) {
+        lock.lock()
+        data = d
+        lock.unlock()
+    }
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return data != nil
+    }
+    func get() -> Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return data ?? Data()
+    }
 }
 
 /// Compresses a file with the system's `gzip` or `zstd` program, keeping the original.

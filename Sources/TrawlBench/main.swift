@@ -152,7 +152,8 @@ say("DuckDB (\(o.threads) threads) …")
 let duck = try measureDuckDB()
 
 func row(_ name: String, _ m: Measure) -> String {
-    String(format: "%-24@ %8.2f s %10.0f lines/s %8.1f MB/s %8.0f MB RSS", name as NSString, m.seconds,
+    String(
+        format: "%-24@ %8.2f s %10.0f lines/s %8.1f MB/s %8.0f MB RSS", name as NSString, m.seconds,
         Double(m.lines) / m.seconds, Double(size) / 1e6 / m.seconds, Double(m.rss) / 1e6)
 }
 say("")
@@ -162,7 +163,12 @@ say(row("trawl analyze (gzip)", tGzip))
 say(row("duckdb aggregate", duck))
 let ratio = tPlain.seconds / duck.seconds
 let gzipRatio = tGzip.seconds / tPlain.seconds
-say(String(format: "ratio trawl/duckdb: %.2f (target <= 1.0) · gzip/plain: %.2f (target <= 1.5) · peak RSS %.0f MB (target <= 1024 MiB)",
-    ratio, gzipRatio, Double(max(tPlain.rss, tGzip.rss)) / 1_048_576))
-print(String(format: #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d}"#,
-    size, tPlain.lines, tPlain.seconds, tGzip.seconds, duck.seconds, ratio, gzipRatio, max(tPlain.rss, tGzip.rss), duck.rss))
+say(
+    String(
+        format: "ratio trawl/duckdb: %.2f (target <= 1.0) · gzip/plain: %.2f (target <= 1.5) · peak RSS %.0f MB (target <= 1024 MiB)",
+        ratio, gzipRatio, Double(max(tPlain.rss, tGzip.rss)) / 1_048_576))
+print(
+    String(
+        format:
+            #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d}"#,
+        size, tPlain.lines, tPlain.seconds, tGzip.seconds, duck.seconds, ratio, gzipRatio, max(tPlain.rss, tGzip.rss), duck.rss))

@@ -37,7 +37,8 @@ extension CaseStore {
                         .invalidTransition(caseID: caseID, from: current, to: status, allowed: current.allowedNext))
                 }
                 try db.execute(sql: "UPDATE abuse_case SET status = ? WHERE id = ?", arguments: [status.rawValue, caseID])
-                try Self.audit(db, caseID: caseID, at: time, actor: actor, action: "status_changed", field: "status",
+                try Self.audit(
+                    db, caseID: caseID, at: time, actor: actor, action: "status_changed", field: "status",
                     old: current.rawValue, new: status.rawValue)
                 changed = true
             }
@@ -45,7 +46,8 @@ extension CaseStore {
                 try db.execute(
                     sql: "INSERT INTO case_note (case_id, author, text, created_at) VALUES (?, ?, ?, ?)",
                     arguments: [caseID, actor, note, time])
-                try Self.audit(db, caseID: caseID, at: time, actor: actor, action: "note_added", field: "note",
+                try Self.audit(
+                    db, caseID: caseID, at: time, actor: actor, action: "note_added", field: "note",
                     old: nil, new: note)
                 changed = true
             }

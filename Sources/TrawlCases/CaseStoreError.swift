@@ -44,7 +44,8 @@ public struct CaseStoreError: Error, CustomStringConvertible, Sendable {
         case .cannotOpen(let path):
             text += "cannot open \(path)"
         case .newerSchema(let unknown):
-            text += "the database was written by a newer version of trawl "
+            text +=
+                "the database was written by a newer version of trawl "
                 + "(unknown migrations: \(unknown.joined(separator: ", "))); upgrade trawl to open it"
         case .migrationFailed:
             text += "migrating the database schema failed"
@@ -54,7 +55,8 @@ public struct CaseStoreError: Error, CustomStringConvertible, Sendable {
             text += "no run with id \(id)"
         case .invalidTransition(let caseID, let from, let to, let allowed):
             let next = allowed.isEmpty ? "none" : allowed.map(\.rawValue).joined(separator: ", ")
-            text += "case \(caseID): cannot change status from \(from.rawValue) to \(to.rawValue); "
+            text +=
+                "case \(caseID): cannot change status from \(from.rawValue) to \(to.rawValue); "
                 + "allowed from \(from.rawValue): \(next)"
         case .invalidInput(let what):
             text += what

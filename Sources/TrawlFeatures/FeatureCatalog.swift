@@ -72,19 +72,36 @@ public enum FeatureCatalog {
         .init("active_hours", .number, unit: "hours", "UTC hours of the day with at least one request (0-24)."),
         .init("hour_entropy", .number, unit: "bits", "Shannon entropy of the hour-of-day histogram (0 to log2 24 = 4.58)."),
         .init("longest_idle_gap_hours", .number, unit: "hours", "Longest run of minutes without a request, wrapping midnight, in hours."),
-        .init("peak_concurrency", .number, unit: "requests in flight", "Mean requests in flight in the busiest UTC minute (overlap of [ts, ts+latency_ms]); unknown without latency_ms."),
+        .init(
+            "peak_concurrency", .number, unit: "requests in flight",
+            "Mean requests in flight in the busiest UTC minute (overlap of [ts, ts+latency_ms]); unknown without latency_ms."),
         // Plan use
-        .init("plan_window_saturation", .number, unit: "share of limit", "Highest token use in a 5-hour UTC window divided by the plan's window limit (rules/plans.yaml); unknown without plan or tokens."),
-        .init("rate_limited_share", .number, unit: "share 0-1", "Share of requests refused for a usage limit; unknown when rate_limited is never reported."),
+        .init(
+            "plan_window_saturation", .number, unit: "share of limit",
+            "Highest token use in a 5-hour UTC window divided by the plan's window limit (rules/plans.yaml); unknown without plan or tokens."
+        ),
+        .init(
+            "rate_limited_share", .number, unit: "share 0-1",
+            "Share of requests refused for a usage limit; unknown when rate_limited is never reported."),
         // Request shape
         .init("single_turn_share", .number, unit: "share 0-1", "Share of requests with turns = 1, over requests reporting turns."),
-        .init("thinking_share", .number, unit: "share 0-1", "Share of requests asking for extended reasoning, over requests reporting thinking."),
-        .init("max_tokens_at_cap_share", .number, unit: "share 0-1", "Share of requests whose max_tokens is at the model's output cap (rules/plans.yaml), over requests reporting both."),
+        .init(
+            "thinking_share", .number, unit: "share 0-1",
+            "Share of requests asking for extended reasoning, over requests reporting thinking."),
+        .init(
+            "max_tokens_at_cap_share", .number, unit: "share 0-1",
+            "Share of requests whose max_tokens is at the model's output cap (rules/plans.yaml), over requests reporting both."),
         .init("plan", .text, unit: "tier", "Subscription tier: the registry's plan, else the most recent plan in the log."),
         // Registry
-        .init("account_age_days", .number, unit: "days", window: "account, at the end of the UTC day", "Days from created_at to the end of the day analysed."),
-        .init("payment_fingerprint_accounts", .number, unit: "accounts", window: "registry", "Accounts in the registry sharing this account's payment fingerprint (1 = not shared)."),
-        .init("disposable_email", .flag, unit: "flag", window: "registry", "email_domain is on the disposable-domain list (rules/disposable_domains.yaml)."),
+        .init(
+            "account_age_days", .number, unit: "days", window: "account, at the end of the UTC day",
+            "Days from created_at to the end of the day analysed."),
+        .init(
+            "payment_fingerprint_accounts", .number, unit: "accounts", window: "registry",
+            "Accounts in the registry sharing this account's payment fingerprint (1 = not shared)."),
+        .init(
+            "disposable_email", .flag, unit: "flag", window: "registry",
+            "email_domain is on the disposable-domain list (rules/disposable_domains.yaml)."),
         .init("phone_billing_mismatch", .flag, unit: "flag", window: "registry", "phone_country differs from billing_country."),
         .init("kyc_status", .text, unit: "status", window: "registry", "none, passed, failed or manual."),
     ]

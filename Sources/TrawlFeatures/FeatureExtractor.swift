@@ -74,16 +74,24 @@ public struct FeatureExtractor: Sendable {
                 let endOfDay = (Int64(key.day) + 1) * TimestampParser.millisPerDay
                 v["account_age_days"] = .number(max(0, Double(endOfDay - created) / Double(TimestampParser.millisPerDay)))
             }
-            if let fp = record.paymentFingerprint { v["payment_fingerprint_accounts"] = .number(Double(registry.accountsByPayment[fp] ?? 1)) }
+            if let fp = record.paymentFingerprint {
+                v["payment_fingerprint_accounts"] = .number(Double(registry.accountsByPayment[fp] ?? 1))
+            }
             if let domain = record.emailDomain { v["disposable_email"] = .flag(plans.disposableDomains.contains(domain)) }
-            if let phone = record.phoneCountry, let billing = record.billingCountry { v["phone_billing_mismatch"] = .flag(phone != billing) }
+            if let phone = record.phoneCountry, let billing = record.billingCountry {
+                v["phone_billing_mismatch"] = .flag(phone != billing)
+            }
             if let kyc = record.kycStatus { v["kyc_status"] = .text(kyc) }
         }
 
         var evidence = AccountEvidence()
         evidence.requestIDs = s.samples.map(\.requestID)
-        evidence.topIPs = s.topIPs.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { CountedValue($0.key.description, $0.value) }
-        evidence.topUserAgents = s.topUserAgents.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map { CountedValue($0.key, $0.value) }
+        evidence.topIPs = s.topIPs.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map {
+            CountedValue($0.key.description, $0.value)
+        }
+        evidence.topUserAgents = s.topUserAgents.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map {
+            CountedValue($0.key, $0.value)
+        }
         evidence.firstSeen = s.firstSeen == .max ? nil : s.firstSeen
         evidence.lastSeen = s.lastSeen == .min ? nil : s.lastSeen
         return AccountDayFeatures(accountID: key.accountID, day: key.day, features: v, evidence: evidence)

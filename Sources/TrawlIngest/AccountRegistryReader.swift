@@ -43,7 +43,8 @@ public enum AccountRegistryReader {
             pool.recycle(buffer)
         }
         if let error = chunker.streamError {
-            result.tally.record(error.reason == .truncatedStream("gzip") || error.reason == .truncatedStream("zstd") ? .truncatedStream : .corruptStream,
+            result.tally.record(
+                error.reason == .truncatedStream("gzip") || error.reason == .truncatedStream("zstd") ? .truncatedStream : .corruptStream,
                 at: LinePosition(fileIndex: 0, sequence: 0, lineInChunk: result.lines), detail: error.description)
         }
         return result
@@ -60,7 +61,8 @@ public enum AccountRegistryReader {
             return
         }
         guard let id = object["account_id"] as? String, !id.isEmpty else {
-            result.tally.record(object["account_id"] == nil ? .missingField(.accountID) : .invalidField(.accountID), at: pos,
+            result.tally.record(
+                object["account_id"] == nil ? .missingField(.accountID) : .invalidField(.accountID), at: pos,
                 detail: "account_id missing or not a string")
             return
         }

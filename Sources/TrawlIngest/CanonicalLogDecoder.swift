@@ -378,7 +378,9 @@ struct LineScanner {
         } else {
             while true {
                 guard i < n, p[i] == 0x22 else { return syntax("'\"' (a key)") }
-                guard let key = stringValue() else { return .bad(.invalidJSON, "invalid JSON: unterminated string or control character in a key") }
+                guard let key = stringValue() else {
+                    return .bad(.invalidJSON, "invalid JSON: unterminated string or control character in a key")
+                }
                 if key.escaped { return .fallback }
                 skipWS()
                 guard i < n, p[i] == UInt8(ascii: ":") else { return syntax("':'") }
@@ -395,8 +397,11 @@ struct LineScanner {
                     case .ts:
                         if c == 0x22 {
                             guard let s = stringValue() else { return .bad(.invalidJSON, "invalid JSON: unterminated string") }
-                            guard !s.escaped, let ts = TimestampParser.parseRFC3339(UnsafeBufferPointer(start: p + s.start, count: s.end - s.start)) else {
-                                return .bad(.invalidField(.ts), "ts is not an RFC 3339 time or epoch milliseconds: \(quote(s.start, s.end))")
+                            guard !s.escaped,
+                                let ts = TimestampParser.parseRFC3339(UnsafeBufferPointer(start: p + s.start, count: s.end - s.start))
+                            else {
+                                return .bad(
+                                    .invalidField(.ts), "ts is not an RFC 3339 time or epoch milliseconds: \(quote(s.start, s.end))")
                             }
                             event.ts = ts
                         } else if isNumberStart(c) {
@@ -411,7 +416,9 @@ struct LineScanner {
                         guard c == 0x22 else { return .bad(.invalidField(.accountID), "account_id must be a string") }
                         guard let s = stringValue() else { return .bad(.invalidJSON, "invalid JSON: unterminated string") }
                         guard s.end > s.start else { return .bad(.invalidField(.accountID), "account_id is empty") }
-                        guard let id = withStringBytes(s, &scratch, { interner.intern($0) }) else { return .bad(.invalidJSON, "invalid escape in account_id") }
+                        guard let id = withStringBytes(s, &scratch, { interner.intern($0) }) else {
+                            return .bad(.invalidJSON, "invalid escape in account_id")
+                        }
                         event.account = id
                         seenAccount = true
                     case .clientIP:
@@ -430,7 +437,9 @@ struct LineScanner {
                         }
                         guard let s = stringValue() else { return .bad(.invalidJSON, "invalid JSON: unterminated string") }
                         let off = arena.count
-                        guard withStringBytes(s, &scratch, { arena.append(contentsOf: $0) }) != nil else { return .bad(.invalidJSON, "invalid escape in request_id") }
+                        guard withStringBytes(s, &scratch, { arena.append(contentsOf: $0) }) != nil else {
+                            return .bad(.invalidJSON, "invalid escape in request_id")
+                        }
                         event.requestIDOffset = UInt32(truncatingIfNeeded: off)
                         event.requestIDLength = UInt32(arena.count - off)
                     case .apiKeyID, .orgID, .plan, .sessionID, .userAgent, .acceptLanguage, .clientTimezone, .ja4, .endpoint, .model:
@@ -440,7 +449,9 @@ struct LineScanner {
                             break
                         }
                         guard let s = stringValue() else { return .bad(.invalidJSON, "invalid JSON: unterminated string") }
-                        guard let id = withStringBytes(s, &scratch, { interner.intern($0) }) else { return .bad(.invalidJSON, "invalid escape in \(field.name)") }
+                        guard let id = withStringBytes(s, &scratch, { interner.intern($0) }) else {
+                            return .bad(.invalidJSON, "invalid escape in \(field.name)")
+                        }
                         switch field {
                         case .apiKeyID: event.apiKey = id
                         case .orgID: event.org = id
@@ -542,7 +553,8 @@ struct LineScanner {
     func quote(_ start: Int, _ end: Int) -> String {
         let len = min(end - start, 64)
         let text = String(decoding: UnsafeBufferPointer(start: p + start, count: len), as: UTF8.self)
-        return "\"" + text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined() + (end - start > 64 ? "…" : "") + "\""
+        return "\"" + text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined()
+            + (end - start > 64 ? "…" : "") + "\""
     }
 
     func parseHex64(_ start: Int) -> UInt64? {
@@ -596,9 +608,18 @@ func firstInvalidUTF8(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
         var minCP: UInt32 = 0
         var cp: UInt32 = 0
         switch c {
-        case 0xC2...0xDF: need = 1; cp = UInt32(c & 0x1F); minCP = 0x80
-        case 0xE0...0xEF: need = 2; cp = UInt32(c & 0x0F); minCP = 0x800
-        case 0xF0...0xF4: need = 3; cp = UInt32(c & 0x07); minCP = 0x10000
+        case 0xC2...0xDF:
+            need = 1
+            cp = UInt32(c & 0x1F)
+            minCP = 0x80
+        case 0xE0...0xEF:
+            need = 2
+            cp = UInt32(c & 0x0F)
+            minCP = 0x800
+        case 0xF0...0xF4:
+            need = 3
+            cp = UInt32(c & 0x07)
+            minCP = 0x10000
         default: return i
         }
         if i + need >= n { return i }

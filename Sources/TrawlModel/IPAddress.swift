@@ -53,7 +53,10 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
             if groups[i] == 0 {
                 var j = i
                 while j < 8 && groups[j] == 0 { j += 1 }
-                if j - i > bestLen { bestStart = i; bestLen = j - i }
+                if j - i > bestLen {
+                    bestStart = i
+                    bestLen = j - i
+                }
                 i = j
             } else {
                 i += 1
@@ -162,14 +165,20 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
             if count == 8 { return nil }
             set(count, UInt16(v))
             count += 1
-            if j == n { i = j; break }
+            if j == n {
+                i = j
+                break
+            }
             guard b[j] == UInt8(ascii: ":") else { return nil }
             j += 1
             if j < n && b[j] == UInt8(ascii: ":") {
                 if gap >= 0 { return nil }
                 gap = count
                 j += 1
-                if j == n { i = j; break }
+                if j == n {
+                    i = j
+                    break
+                }
             } else if j == n {
                 return nil  // trailing single colon
             }

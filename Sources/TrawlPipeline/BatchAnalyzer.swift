@@ -99,7 +99,8 @@ public enum BatchAnalyzer {
             plans = try PlanCatalog.load(rulesDirectory: options.rulesDirectory)
             rules = try RuleSet.load(directory: options.rulesDirectory)
         } catch {
-            throw PipelineError(.badData, "\(error)\nfix the rule file, or check it with: trawl rules lint --rules \(options.rulesDirectory)")
+            throw PipelineError(
+                .badData, "\(error)\nfix the rule file, or check it with: trawl rules lint --rules \(options.rulesDirectory)")
         }
 
         var registry = AccountRegistryReader.Result()
@@ -162,9 +163,11 @@ public enum BatchAnalyzer {
             summary.casesOpened = outcome.opened
             summary.casesUpdated = outcome.updated
             summary.seconds = Date().timeIntervalSince(started)
-            try store.finishRun(runID, summary: RunSummary(
-                finishedAt: Date(), linesRead: summary.linesRead, badLines: summary.badLines, badByReason: summary.badByReason,
-                accounts: summary.accounts, casesOpened: outcome.opened, casesUpdated: outcome.updated, status: .completed))
+            try store.finishRun(
+                runID,
+                summary: RunSummary(
+                    finishedAt: Date(), linesRead: summary.linesRead, badLines: summary.badLines, badByReason: summary.badByReason,
+                    accounts: summary.accounts, casesOpened: outcome.opened, casesUpdated: outcome.updated, status: .completed))
         } catch let e as PipelineError {
             throw e
         } catch {
@@ -250,7 +253,8 @@ public struct BadInputError: Error, CustomStringConvertible, Sendable {
     public let limit: Double
     public var description: String {
         let share = summary.linesRead > 0 ? Double(summary.badLines) / Double(summary.linesRead) : 0
-        return "\(summary.badLines) of \(summary.linesRead) lines are bad (\(String(format: "%.2f", share * 100))%), over --max-bad-ratio \(limit); nothing was written to the case store"
+        return
+            "\(summary.badLines) of \(summary.linesRead) lines are bad (\(String(format: "%.2f", share * 100))%), over --max-bad-ratio \(limit); nothing was written to the case store"
     }
 }
 

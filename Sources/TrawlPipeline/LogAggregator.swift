@@ -131,8 +131,10 @@ public struct LogAggregator: Sendable {
                 chunks += 1
                 if let progress, Date().timeIntervalSince(lastReport) > 0.2 {
                     lastReport = Date()
-                    progress(ProgressSnapshot(bytesDone: bytesBefore + chunker.bytesConsumed, bytesTotal: total,
-                        lines: linesDone.load(ordering: .relaxed), seconds: Date().timeIntervalSince(started)))
+                    progress(
+                        ProgressSnapshot(
+                            bytesDone: bytesBefore + chunker.bytesConsumed, bytesTotal: total,
+                            lines: linesDone.load(ordering: .relaxed), seconds: Date().timeIntervalSince(started)))
                 }
             }
             bytesBefore += chunker.bytesConsumed
@@ -182,14 +184,16 @@ public struct LogAggregator: Sendable {
                 return .corruptStream
             }()
             let line = (linesPerFile[failure.file] ?? 0) + 1
-            result.tally.record(reason, at: LinePosition(fileIndex: failure.file, sequence: Int.max, lineInChunk: line),
+            result.tally.record(
+                reason, at: LinePosition(fileIndex: failure.file, sequence: Int.max, lineInChunk: line),
                 detail: failure.error.description)
         }
         var samples = result.tally.samples.values.flatMap { $0 }
         samples.sort { $0.position < $1.position }
         result.reports = samples.map { s in
             let path = files[s.position.fileIndex].path
-            let line = s.position.sequence == Int.max
+            let line =
+                s.position.sequence == Int.max
                 ? s.position.lineInChunk
                 : (startLine[s.position.fileIndex]?[s.position.sequence] ?? 0) + s.position.lineInChunk + 1
             return "\(path == "-" ? "<stdin>" : path):\(line): \(s.reason.key): \(s.detail)"

@@ -93,8 +93,10 @@ public struct QualityReport: Sendable, Codable {
                 p.name.padding(toLength: 24, withPad: " ", startingAt: 0) + p.label.padding(toLength: 16, withPad: " ", startingAt: 0)
                     + String(format: "%8d %8d  %6.1f%%", p.accounts, p.flagged, p.share * 100))
         }
-        lines.append(String(format: "pooled: precision %.3f, recall %.3f · all abuse: precision %.3f, recall %.3f · worst benign FP %.2f%%",
-            pooledPrecision, pooledRecall, overallPrecision, abusiveRecall, worstBenignFalsePositiveShare * 100))
+        lines.append(
+            String(
+                format: "pooled: precision %.3f, recall %.3f · all abuse: precision %.3f, recall %.3f · worst benign FP %.2f%%",
+                pooledPrecision, pooledRecall, overallPrecision, abusiveRecall, worstBenignFalsePositiveShare * 100))
         return lines.joined(separator: "\n")
     }
 }

@@ -39,7 +39,8 @@ public enum RuleCaseRunner {
         let plans: PlanCatalog
         do {
             plans = try PlanCatalog.load(rulesDirectory: rulesDirectory)
-            rules = FileManager.default.fileExists(atPath: path("rule.yaml"))
+            rules =
+                FileManager.default.fileExists(atPath: path("rule.yaml"))
                 ? try RuleSet.load(files: [path("rule.yaml")]) : try RuleSet.load(directory: rulesDirectory)
         } catch {
             throw PipelineError(.badData, "\(name): \(error)")
@@ -52,7 +53,9 @@ public enum RuleCaseRunner {
         }
         var registry = RegistryIndex.empty
         if FileManager.default.fileExists(atPath: path("accounts.jsonl")) {
-            do { registry = RegistryIndex(accounts: try AccountRegistryReader.read(path("accounts.jsonl")).accounts) } catch let e as IngestError {
+            do { registry = RegistryIndex(accounts: try AccountRegistryReader.read(path("accounts.jsonl")).accounts) } catch let e
+                as IngestError
+            {
                 throw PipelineError.from(e)
             }
         }

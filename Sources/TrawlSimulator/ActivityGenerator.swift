@@ -113,7 +113,9 @@ struct ActivityGenerator {
     }
 
     private static func isEnglish(_ lang: Int16) -> Bool {
-        lang < 0 || Geography.languages[Int(lang)].first == UInt8(ascii: "e") && Geography.languages[Int(lang)].dropFirst().first == UInt8(ascii: "n")
+        lang < 0
+            || Geography.languages[Int(lang)].first == UInt8(ascii: "e")
+                && Geography.languages[Int(lang)].dropFirst().first == UInt8(ascii: "n")
     }
 
     /// The group of a session's first prompt: the population's usual kind, sometimes in the
@@ -165,12 +167,14 @@ struct ActivityGenerator {
             } else {
                 let c = Geography.countries[here]
                 zone = Int16(c.zones[0])
-                var hotelRNG = SimulationRandom(world.spec.seed, 0x4807E1, UInt64(here), UInt64(bitPattern: p.registry.createdAt), p.registry.payment)
+                var hotelRNG = SimulationRandom(
+                    world.spec.seed, 0x4807E1, UInt64(here), UInt64(bitPattern: p.registry.createdAt), p.registry.payment)
                 let hotel = catalog.anyProvider(.business, in: here, rng: &hotelRNG)
                 dayAddresses.append(NetworkCatalog.host(in: catalog.random24(hotel, rng: &hotelRNG), rng: &hotelRNG))
                 let carrier = catalog.anyProvider(.mobile, in: here, rng: &rng)
                 let pool = catalog.providers[carrier].pool24
-                dayAddresses.append(NetworkCatalog.host(in: pool.isEmpty ? catalog.random24(carrier, rng: &rng) : rng.pick(pool), rng: &rng))
+                dayAddresses.append(
+                    NetworkCatalog.host(in: pool.isEmpty ? catalog.random24(carrier, rng: &rng) : rng.pick(pool), rng: &rng))
             }
         default:
             break
@@ -180,9 +184,11 @@ struct ActivityGenerator {
         let sessions = rng.poisson(volume / Self.meanSessionLength(primary))
         for _ in 0..<sessions {
             let member = p.population == .teamManyKeys ? rng.int(p.members) : 0
-            let client = p.population == .teamManyKeys
+            let client =
+                p.population == .teamManyKeys
                 ? p.clients[member % p.clients.count] : p.clients[rng.chance(0.7) ? 0 : rng.int(p.clients.count)]
-            let key = p.keys.isEmpty ? -1 : p.population == .teamManyKeys ? member % p.keys.count : rng.chance(0.85) ? 0 : rng.int(p.keys.count)
+            let key =
+                p.keys.isEmpty ? -1 : p.population == .teamManyKeys ? member % p.keys.count : rng.chance(0.85) ? 0 : rng.int(p.keys.count)
             humanSession(p, day, client: client, key: key, zone: zone, &rng)
         }
     }
@@ -257,7 +263,8 @@ struct ActivityGenerator {
                 }
                 q.maxTokens = min(32000, model.outputCap)
                 q.outputTokens = min(q.maxTokens, Self.tokens(320, 0.9, &rng))
-                q.system = Int16(p.population == .teamManyKeys && rng.chance(0.5) ? PromptSource.System.teamCoding : PromptSource.System.claudeCode)
+                q.system = Int16(
+                    p.population == .teamManyKeys && rng.chance(0.5) ? PromptSource.System.teamCoding : PromptSource.System.claudeCode)
                 context += q.inputTokens + q.outputTokens
                 if context > 160_000 { context = 30_000 }
             case .browser, .mobileApp:
@@ -318,7 +325,8 @@ struct ActivityGenerator {
             let job = rng.int(p.keys.count)
             if rng.chance(0.4) {
                 // Hourly cron burst at the job's own minute.
-                q.ts = day.start + Int64(rng.int(24)) * 3_600_000 + Int64((job * 7) % 60) * 60_000
+                q.ts =
+                    day.start + Int64(rng.int(24)) * 3_600_000 + Int64((job * 7) % 60) * 60_000
                     + Int64(rng.exponential(mean: 90_000))
             } else {
                 q.ts = day.start + Int64(rng.int(86_400_000))

@@ -1,3 +1,5 @@
+import TrawlModel
+
 /// 64-bit SimHash of prompt text, as written to `prompt_simhash`.
 ///
 /// Tokens are maximal runs of ASCII letters and digits (any byte ≥ 0x80 counts as a
@@ -33,5 +35,3 @@ enum SimHash {
         }
     }
 }
-
-import TrawlModel

@@ -35,8 +35,9 @@ struct WorldBuilder {
         }
         var members: [Population: [Int]] = [:]
         for (i, p) in populations.enumerated() { members[p, default: []].append(i) }
-        b.makeOrgs(office: members[.officeNAT] ?? [], university: members[.universityNAT] ?? [],
-                   teams: members[.teamManyKeys] ?? [])
+        b.makeOrgs(
+            office: members[.officeNAT] ?? [], university: members[.universityNAT] ?? [],
+            teams: members[.teamManyKeys] ?? [])
         for p in Population.allCases where p.isAbusive { b.makeOperators(p, members[p] ?? []) }
         for i in b.accounts.indices { b.fill(i) }
         return World(
@@ -76,11 +77,13 @@ struct WorldBuilder {
             let key = catalog.random24(p, rng: &rng)
             for _ in 0..<egress { addresses.append(NetworkCatalog.host(in: key, rng: &rng)) }
             for a in addresses { catalog.addPool(a, to: p) }
-            domain = "\(rng.pick(Self.syllables))\(rng.pick(Self.syllables))-university.\(c.code == "US" ? "edu" : "ac." + c.code.lowercased())"
+            domain =
+                "\(rng.pick(Self.syllables))\(rng.pick(Self.syllables))-university.\(c.code == "US" ? "edu" : "ac." + c.code.lowercased())"
         } else {
             let key = catalog.random24(catalog.anyProvider(.business, in: country, rng: &rng), rng: &rng)
             for _ in 0..<egress { addresses.append(NetworkCatalog.host(in: key, rng: &rng)) }
-            domain = "\(rng.pick(Self.syllables))\(rng.pick(Self.syllables))\(rng.pick(["corp", "labs", "systems", "group", "tech", "works"])).\(rng.pick(["com", "io", "co", c.code.lowercased()]))"
+            domain =
+                "\(rng.pick(Self.syllables))\(rng.pick(Self.syllables))\(rng.pick(["corp", "labs", "systems", "group", "tech", "works"])).\(rng.pick(["com", "io", "co", c.code.lowercased()]))"
         }
         var id = "org-".bytes
         id.appendHex(rng.next(), digits: 12)
@@ -114,7 +117,8 @@ struct WorldBuilder {
         if rng.chance(0.12), catalog.providers[provider].v6Prefix != 0 {
             return catalog.v6(provider, site: rng.next(), rng: &rng)
         }
-        let key = kind == .mobile && !catalog.providers[provider].pool24.isEmpty
+        let key =
+            kind == .mobile && !catalog.providers[provider].pool24.isEmpty
             ? rng.pick(catalog.providers[provider].pool24) : catalog.random24(provider, rng: &rng)
         if rng.chance(0.5) { catalog.flagProxy(key) }
         return NetworkCatalog.host(in: key, rng: &rng)
@@ -139,8 +143,9 @@ struct WorldBuilder {
     private mutating func customer(clients: [Int16]?, spoofUS: Double) -> Customer {
         if rng.chance(spoofUS) {
             let us = Geography.countries[Geography.country("US")]
-            return Customer(client: clients.map { rng.pick($0) } ?? Int16(rng.pick(ClientCatalog.cli)),
-                            lang: Int16(us.languages[0]), zone: Int16(rng.pick(us.zones)))
+            return Customer(
+                client: clients.map { rng.pick($0) } ?? Int16(rng.pick(ClientCatalog.cli)),
+                lang: Int16(us.languages[0]), zone: Int16(rng.pick(us.zones)))
         }
         let c = Geography.countries[rng.weighted(Geography.customerWeights)]
         let client: Int16
@@ -148,8 +153,12 @@ struct WorldBuilder {
             client = rng.pick(clients)
         } else {
             let roll = rng.unit()
-            client = Int16(roll < 0.7 ? rng.pick(ClientCatalog.cli) : roll < 0.85 ? rng.pick(ClientCatalog.tools)
-                : roll < 0.95 ? rng.pick(ClientCatalog.officialSDK) : rng.pick(ClientCatalog.browser))
+            client = Int16(
+                roll < 0.7
+                    ? rng.pick(ClientCatalog.cli)
+                    : roll < 0.85
+                        ? rng.pick(ClientCatalog.tools)
+                        : roll < 0.95 ? rng.pick(ClientCatalog.officialSDK) : rng.pick(ClientCatalog.browser))
         }
         return Customer(client: client, lang: Int16(rng.pick(c.languages)), zone: Int16(rng.pick(c.zones)))
     }
@@ -195,8 +204,10 @@ struct WorldBuilder {
             }
         case .evasiveDistillation:
             op.proxyPool = proxyPool(size: rng.int(80, 400), countryCount: rng.int(1, 5))
-            op.clients = [Int16(rng.pick(ClientCatalog.browser)), Int16(rng.pick(ClientCatalog.cli)),
-                          Int16(rng.pick(ClientCatalog.officialSDK))]
+            op.clients = [
+                Int16(rng.pick(ClientCatalog.browser)), Int16(rng.pick(ClientCatalog.cli)),
+                Int16(rng.pick(ClientCatalog.officialSDK)),
+            ]
             let c = Geography.countries[rng.weighted(Geography.userWeights)]
             op.zone = Int16(rng.pick(c.zones))
             op.lang = Int16(rng.pick(c.languages))
@@ -244,8 +255,10 @@ struct WorldBuilder {
             let f = rng.weighted([cli, browser, mobile, sdk])
             if families.contains(f) && families.count < 4 { continue }
             families.append(f)
-            let list = [ClientCatalog.cli.prefix(10).map { $0 }, ClientCatalog.browser, ClientCatalog.mobileApp,
-                        ClientCatalog.officialSDK][f]
+            let list = [
+                ClientCatalog.cli.prefix(10).map { $0 }, ClientCatalog.browser, ClientCatalog.mobileApp,
+                ClientCatalog.officialSDK,
+            ][f]
             out.append(Int16(rng.pick(list)))
         }
         return out
@@ -304,8 +317,10 @@ struct WorldBuilder {
                 a.plan = .team
                 a.members = rng.int(5, 30)
                 a.clients = (0..<rng.int(3, 7)).map { k in
-                    Int16(k % 3 == 2 ? rng.pick(ClientCatalog.officialSDK)
-                        : k % 3 == 1 ? rng.pick(ClientCatalog.browser) : rng.pick(ClientCatalog.cli.prefix(10).map { $0 }))
+                    Int16(
+                        k % 3 == 2
+                            ? rng.pick(ClientCatalog.officialSDK)
+                            : k % 3 == 1 ? rng.pick(ClientCatalog.browser) : rng.pick(ClientCatalog.cli.prefix(10).map { $0 }))
                 }
                 a.daily = rng.logUniform(300, 2000)
                 a.activeDays = 1
@@ -431,11 +446,15 @@ struct WorldBuilder {
 
     // MARK: - Registry
 
-    static let syllables = ["ac", "bel", "cor", "dun", "el", "fin", "gra", "hol", "in", "jor", "kal", "lum", "mar", "nor",
-                            "ost", "pra", "qui", "ros", "sel", "tor", "ur", "val", "wes", "xen", "yor", "zel"]
+    static let syllables = [
+        "ac", "bel", "cor", "dun", "el", "fin", "gra", "hol", "in", "jor", "kal", "lum", "mar", "nor",
+        "ost", "pra", "qui", "ros", "sel", "tor", "ur", "val", "wes", "xen", "yor", "zel",
+    ]
     static let freemail = ["gmail.com", "outlook.com", "icloud.com", "yahoo.com", "proton.me", "hotmail.com"]
-    static let disposable = ["mailinator.com", "guerrillamail.com", "10minutemail.com", "tempmail.dev", "yopmail.com",
-                             "sharklasers.com", "dropmail.me"]
+    static let disposable = [
+        "mailinator.com", "guerrillamail.com", "10minutemail.com", "tempmail.dev", "yopmail.com",
+        "sharklasers.com", "dropmail.me",
+    ]
     static let virtualPhone = ["ID", "IN", "NG", "VN", "BR", "RU", "PH", "KE", "UA", "PK"]
     static let billing = ["US", "US", "US", "GB", "DE", "SG", "CA", "JP", "NL", "AU"]
 

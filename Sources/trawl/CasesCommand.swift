@@ -41,10 +41,14 @@ struct CasesCommand: ParsableCommand {
         func run() throws {
             var filter = CaseFilter()
             for s in status {
-                guard let st = CaseStatus(rawValue: s) else { throw ValidationError("unknown status \(s); use open, triaged, confirmed, dismissed or enforced") }
+                guard let st = CaseStatus(rawValue: s) else {
+                    throw ValidationError("unknown status \(s); use open, triaged, confirmed, dismissed or enforced")
+                }
                 filter.statuses.insert(st)
             }
-            guard let order = CaseSort(rawValue: sort) else { throw ValidationError("unknown sort \(sort); use score, id, updated or last_day") }
+            guard let order = CaseSort(rawValue: sort) else {
+                throw ValidationError("unknown sort \(sort); use score, id, updated or last_day")
+            }
             filter.sort = order
             filter.minimumScore = minScore
             filter.tag = tag
@@ -58,9 +62,14 @@ struct CasesCommand: ParsableCommand {
             Terminal.say(" id  score  status     days                     subject / title")
             for c in cases {
                 let days = c.firstDay == c.lastDay ? c.firstDay : "\(c.firstDay)..\(c.lastDay)"
-                Terminal.say(String(format: "%3lld  %.3f  %@ %@ %@", c.id, c.score, c.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0),
-                    days.padding(toLength: 24, withPad: " ", startingAt: 0), TerminalText.sanitize(c.subject, limit: 40)))
-                Terminal.say("                                           \(TerminalText.sanitize(c.title, limit: 80)) [\(c.tags.joined(separator: ", "))]")
+                Terminal.say(
+                    String(
+                        format: "%3lld  %.3f  %@ %@ %@", c.id, c.score,
+                        c.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0),
+                        days.padding(toLength: 24, withPad: " ", startingAt: 0), TerminalText.sanitize(c.subject, limit: 40)))
+                Terminal.say(
+                    "                                           \(TerminalText.sanitize(c.title, limit: 80)) [\(c.tags.joined(separator: ", "))]"
+                )
             }
             Terminal.say("\(cases.count) case(s)")
         }
@@ -75,38 +84,54 @@ struct CasesCommand: ParsableCommand {
         @Flag(help: "The case as one JSON object on standard output.") var json = false
 
         func run() throws {
-            guard let detail = try store.open().caseDetail(id: id) else { throw CommandFailure(66, "case \(id) does not exist in \(store.db)") }
+            guard let detail = try store.open().caseDetail(id: id) else {
+                throw CommandFailure(66, "case \(id) does not exist in \(store.db)")
+            }
             if json {
                 Terminal.emit(detail)
                 return
             }
             let c = detail.summary
-            Terminal.say("case \(c.id) · \(c.kind.rawValue) \(TerminalText.sanitize(c.subject)) · \(c.status.rawValue) · score \(String(format: "%.3f", c.score))")
+            Terminal.say(
+                "case \(c.id) · \(c.kind.rawValue) \(TerminalText.sanitize(c.subject)) · \(c.status.rawValue) · score \(String(format: "%.3f", c.score))"
+            )
             Terminal.say("  \(TerminalText.sanitize(c.title)) · days \(c.firstDay)..\(c.lastDay) · tags \(c.tags.joined(separator: ", "))")
             for day in detail.days {
-                Terminal.say("\n  \(day.day): score \(String(format: "%.3f", day.score))\(day.flagged ? " (flagged)" : "") = logistic(bias \(day.bias) + rules)")
+                Terminal.say(
+                    "\n  \(day.day): score \(String(format: "%.3f", day.score))\(day.flagged ? " (flagged)" : "") = logistic(bias \(day.bias) + rules)"
+                )
                 for h in day.hits {
-                    Terminal.say(String(format: "    %+5.2f ", h.weight) + "\(h.ruleID): \(TerminalText.sanitize(h.explanation, limit: 160))")
+                    Terminal.say(
+                        String(format: "    %+5.2f ", h.weight) + "\(h.ruleID): \(TerminalText.sanitize(h.explanation, limit: 160))")
                 }
-                let shown = ["requests", "distinct_ips", "distinct_networks", "distinct_user_agents", "hour_entropy", "longest_idle_gap_hours",
-                    "peak_concurrency", "plan_window_saturation", "rate_limited_share", "plan"]
+                let shown = [
+                    "requests", "distinct_ips", "distinct_networks", "distinct_user_agents", "hour_entropy", "longest_idle_gap_hours",
+                    "peak_concurrency", "plan_window_saturation", "rate_limited_share", "plan",
+                ]
                 let values = shown.compactMap { k in day.features[k].map { "\(k)=\(TerminalText.sanitize($0.description, limit: 30))" } }
                 Terminal.say("    features: " + values.joined(separator: " "))
             }
             if !detail.evidence.isEmpty {
                 Terminal.say("\n  evidence:")
                 for e in detail.evidence {
-                    Terminal.say("    \(e.day) \(e.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(e.count).padding(toLength: 6, withPad: " ", startingAt: 0)) \(TerminalText.sanitize(e.value, limit: 120))")
+                    Terminal.say(
+                        "    \(e.day) \(e.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(e.count).padding(toLength: 6, withPad: " ", startingAt: 0)) \(TerminalText.sanitize(e.value, limit: 120))"
+                    )
                 }
             }
             if !detail.notes.isEmpty {
                 Terminal.say("\n  notes:")
-                for n in detail.notes { Terminal.say("    \(n.createdAt) \(TerminalText.sanitize(n.author)): \(TerminalText.sanitize(n.text, limit: 500))") }
+                for n in detail.notes {
+                    Terminal.say("    \(n.createdAt) \(TerminalText.sanitize(n.author)): \(TerminalText.sanitize(n.text, limit: 500))")
+                }
             }
             Terminal.say("\n  audit:")
             for a in detail.audit {
                 var line = "    \(a.at) \(TerminalText.sanitize(a.actor)) \(a.action)"
-                if let f = a.field { line += " \(f): \(TerminalText.sanitize(a.oldValue ?? "-", limit: 60)) → \(TerminalText.sanitize(a.newValue ?? "-", limit: 60))" }
+                if let f = a.field {
+                    line +=
+                        " \(f): \(TerminalText.sanitize(a.oldValue ?? "-", limit: 60)) → \(TerminalText.sanitize(a.newValue ?? "-", limit: 60))"
+                }
                 Terminal.say(line)
             }
         }
@@ -128,13 +153,16 @@ struct CasesCommand: ParsableCommand {
 
         func validate() throws {
             if status == nil && note == nil { throw ValidationError("give --status, --note or both") }
-            if let s = status, CaseStatus(rawValue: s) == nil { throw ValidationError("unknown status \(s); use open, triaged, confirmed, dismissed or enforced") }
+            if let s = status, CaseStatus(rawValue: s) == nil {
+                throw ValidationError("unknown status \(s); use open, triaged, confirmed, dismissed or enforced")
+            }
         }
 
         func run() throws {
             let who = actor ?? ProcessInfo.processInfo.environment["USER"] ?? "analyst"
             do {
-                let detail = try store.open().update(caseID: id, status: status.flatMap(CaseStatus.init(rawValue:)), note: note, actor: who, at: Date())
+                let detail = try store.open().update(
+                    caseID: id, status: status.flatMap(CaseStatus.init(rawValue:)), note: note, actor: who, at: Date())
                 Terminal.say("case \(id): \(detail.summary.status.rawValue)")
             } catch let e as CaseStoreError {
                 throw CommandFailure(65, e.description)

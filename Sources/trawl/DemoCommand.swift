@@ -47,7 +47,9 @@ struct DemoCommand: ParsableCommand {
         let cases = try store.listCases(filter)
         Terminal.say("\ntop \(cases.count) of \(outcome.summary.flaggedAccounts) flagged accounts:")
         for c in cases {
-            Terminal.say(String(format: "\ncase %lld  score %.3f  ", c.id, c.score) + "\(TerminalText.sanitize(c.subject)) [\(c.tags.joined(separator: ", "))]")
+            Terminal.say(
+                String(format: "\ncase %lld  score %.3f  ", c.id, c.score)
+                    + "\(TerminalText.sanitize(c.subject)) [\(c.tags.joined(separator: ", "))]")
             if let day = try store.caseDetail(id: c.id)?.days.first(where: \.flagged) {
                 for h in day.hits {
                     Terminal.say(String(format: "  %+5.2f ", h.weight) + "\(h.ruleID): \(TerminalText.sanitize(h.explanation, limit: 140))")
@@ -55,8 +57,10 @@ struct DemoCommand: ParsableCommand {
             }
         }
         let labels = try LabelSet.load((world as NSString).appendingPathComponent("labels.jsonl"))
-        Terminal.say("\ndetection quality against the world's labels:\n" + QualityReport.evaluate(scores: outcome.scores, labels: labels).text)
-        Terminal.say("""
+        Terminal.say(
+            "\ndetection quality against the world's labels:\n" + QualityReport.evaluate(scores: outcome.scores, labels: labels).text)
+        Terminal.say(
+            """
 
             case store: \(options.databasePath)   scores: \(options.scoresPath!)
             next: trawl cases list --db \(options.databasePath)

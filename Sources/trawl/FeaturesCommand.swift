@@ -27,7 +27,9 @@ struct FeaturesCommand: ParsableCommand {
             if json {
                 Terminal.emit(Row(name: f.name, kind: f.kind.rawValue, unit: f.unit, window: f.window, meaning: f.meaning))
             } else {
-                Terminal.say("\(f.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(f.kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(f.unit) · \(f.window)\n    \(f.meaning)")
+                Terminal.say(
+                    "\(f.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(f.kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(f.unit) · \(f.window)\n    \(f.meaning)"
+                )
             }
         }
     }

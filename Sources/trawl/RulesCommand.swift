@@ -76,13 +76,19 @@ struct RulesCommand: ParsableCommand {
 
         func run() throws {
             let set: RuleSet
-            do { set = try RuleSet.load(directory: try rules.resolved()) } catch let e as RuleError { throw CommandFailure(65, e.description) }
+            do { set = try RuleSet.load(directory: try rules.resolved()) } catch let e as RuleError {
+                throw CommandFailure(65, e.description)
+            }
             Terminal.say("bias \(set.scoring.bias), threshold \(set.scoring.threshold)")
             for r in set.rules {
                 if json {
-                    Terminal.emit(Row(id: r.id, title: r.title, scope: r.scope.rawValue, file: "\(r.file):\(r.line)", weight: r.weight, tags: r.tags, features: r.features))
+                    Terminal.emit(
+                        Row(
+                            id: r.id, title: r.title, scope: r.scope.rawValue, file: "\(r.file):\(r.line)", weight: r.weight, tags: r.tags,
+                            features: r.features))
                 } else {
-                    Terminal.say(String(format: "%+6.2f  %@  %@", r.weight, r.id.padding(toLength: 34, withPad: " ", startingAt: 0), r.title))
+                    Terminal.say(
+                        String(format: "%+6.2f  %@  %@", r.weight, r.id.padding(toLength: 34, withPad: " ", startingAt: 0), r.title))
                 }
             }
         }

@@ -33,7 +33,8 @@ struct SimulateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let spec = WorldSpec(seed: seed, accounts: accounts, days: days, startDay: startDay, compression: gzip ? .gzip : .none, requestScale: requestScale)
+        let spec = WorldSpec(
+            seed: seed, accounts: accounts, days: days, startDay: startDay, compression: gzip ? .gzip : .none, requestScale: requestScale)
         let summary = try SimulateCommand.write(spec, to: out)
         Terminal.say("wrote \(summary.lines) log lines (\(Terminal.bytes(summary.bytes))) for \(accounts) accounts to \(out)")
         Terminal.emit(summary)

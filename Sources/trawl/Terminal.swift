@@ -67,7 +67,8 @@ enum Terminal {
     static func printSummary(_ s: AnalyzeSummary) {
         clearProgress()
         for line in s.reports { say("  " + TerminalText.sanitize(line, limit: 300)) }
-        say("""
+        say(
+            """
             trawl analyze: \(s.files) file(s), \(bytes(s.bytesRead)), \(s.linesRead) lines in \(String(format: "%.2f", s.seconds)) s \
             (\(count(Int(s.linesPerSecond))) lines/s), peak memory \(bytes(s.peakRSSBytes))
               events: \(s.events) · accounts: \(s.accounts) (\(s.accountDays) account-days) · flagged: \(s.flaggedAccounts)

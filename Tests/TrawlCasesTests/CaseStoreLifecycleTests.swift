@@ -42,7 +42,8 @@ struct CaseStoreLifecycleTests {
         #expect(Self.transitions.filter(\.allowed).count == 11)
     }
 
-    @Test("each transition is applied or refused with an exact error",
+    @Test(
+        "each transition is applied or refused with an exact error",
         arguments: StoreKind.allCases, Self.transitions.indices)
     func transition(kind: StoreKind, index: Int) throws {
         let (from, to, allowed) = Self.transitions[index]

@@ -140,8 +140,9 @@ struct CaseStoreHostileTextTests {
             let detail = try store.update(
                 caseID: c.id, status: nil, note: "'); DELETE FROM audit;--", actor: "O'Brien", at: time(5))
             let stored = detail.evidence.filter { $0.kind == .userAgent }
-            #expect(stored.map { Array($0.value.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
-                == expected.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
+            #expect(
+                stored.map { Array($0.value.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+                    == expected.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
             #expect(stored.count == 6)  // the two spellings of "café" stay two rows
             #expect(detail.evidence.contains { $0.kind == .requestID && $0.value == "req-'1'" })
             #expect(detail.notes.map(\.text) == ["'); DELETE FROM audit;--"])

@@ -29,7 +29,8 @@ struct CaseStoreRecordingTests {
         }
     }
 
-    @Test("a later run with the same results, in another order, changes nothing but the run table",
+    @Test(
+        "a later run with the same results, in another order, changes nothing but the run table",
         arguments: StoreKind.allCases)
     func recordTwiceNewRun(kind: StoreKind) throws {
         try kind.withStore { store throws in
@@ -79,14 +80,16 @@ struct CaseStoreRecordingTests {
             #expect(pool.audit.first?.actor == "run:1")
             #expect(Set(pool.evidence.map(\.day)) == ["2025-03-01", "2025-03-02"])
             #expect(pool.days.map(\.day) == ["2025-03-01", "2025-03-02"])
-            #expect(pool.days.map { $0.hits.map(\.ruleID) } == [
-                ["around_the_clock", "many_ips"], ["around_the_clock", "many_ips", "proxy_ranges"],
-            ])
+            #expect(
+                pool.days.map { $0.hits.map(\.ruleID) } == [
+                    ["around_the_clock", "many_ips"], ["around_the_clock", "many_ips", "proxy_ranges"],
+                ])
             #expect(try store.caseOf("acct-quiet") == nil)
         }
     }
 
-    @Test("a second day updates the case: one case, last day moves, score is the maximum",
+    @Test(
+        "a second day updates the case: one case, last day moves, score is the maximum",
         arguments: StoreKind.allCases)
     func secondDayUpdates(kind: StoreKind) throws {
         try kind.withStore { store throws in
@@ -183,11 +186,12 @@ struct CaseStoreRecordingTests {
             #expect(stored.score == 0.875 && stored.flagged && stored.bias == -4)
             #expect(stored.lastRunID == run)
             #expect(
-                stored.hits == [manyIPs, proxyRanges].map {
-                    StoredRuleHit(
-                        ruleID: $0.ruleID, title: $0.title, weight: $0.weight, tags: $0.tags.sorted(),
-                        explanation: $0.explanation, values: $0.values)
-                })
+                stored.hits
+                    == [manyIPs, proxyRanges].map {
+                        StoredRuleHit(
+                            ruleID: $0.ruleID, title: $0.title, weight: $0.weight, tags: $0.tags.sorted(),
+                            explanation: $0.explanation, values: $0.values)
+                    })
             #expect(try store.accountDay(accountID: "acct-1", day: day("2025-03-02")) == nil)
             #expect(try store.accountDay(accountID: "acct-2", day: day("2025-03-01")) == nil)
         }
@@ -216,12 +220,16 @@ struct CaseStoreRecordingTests {
             nan.assessment.score = .nan
             let twice = result("acct-3", "2025-03-01", score: 0.9, hits: [manyIPs, manyIPs])
             let cases: [([Result], String)] = [
-                ([result("acct-0", "2025-03-01", score: 0.9), mismatched],
-                    "case store: results[1]: features and assessment are for different account days"),
+                (
+                    [result("acct-0", "2025-03-01", score: 0.9), mismatched],
+                    "case store: results[1]: features and assessment are for different account days"
+                ),
                 ([nan], "case store: results[0]: score, bias and rule weights must be finite numbers"),
                 ([twice], "case store: results[0]: rule many_ips fired twice in one assessment"),
-                ([result("acct-4", "2025-03-01", score: 0.9), result("acct-4", "2025-03-01", score: 0.8)],
-                    "case store: results hold the same account day twice (day 2025-03-01)"),
+                (
+                    [result("acct-4", "2025-03-01", score: 0.9), result("acct-4", "2025-03-01", score: 0.8)],
+                    "case store: results hold the same account day twice (day 2025-03-01)"
+                ),
             ]
             for (results, message) in cases {
                 let error = #expect(throws: CaseStoreError.self) {
@@ -234,7 +242,8 @@ struct CaseStoreRecordingTests {
         }
     }
 
-    @Test("tens of thousands of account days record in one transaction, and again as a no-op",
+    @Test(
+        "tens of thousands of account days record in one transaction, and again as a no-op",
         arguments: StoreKind.allCases)
     func bulk(kind: StoreKind) throws {
         let count = 20_000

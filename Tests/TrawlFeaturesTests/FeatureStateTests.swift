@@ -25,8 +25,14 @@ import TrawlModel
 
     @Test func mergeEqualsUnion() {
         var a = DistinctCountSketch(), b = DistinctCountSketch(), all = DistinctCountSketch()
-        for i in 0..<40 { a.insert(hash: mix64(UInt64(i))); all.insert(hash: mix64(UInt64(i))) }
-        for i in 30..<5000 { b.insert(hash: mix64(UInt64(i))); all.insert(hash: mix64(UInt64(i))) }
+        for i in 0..<40 {
+            a.insert(hash: mix64(UInt64(i)))
+            all.insert(hash: mix64(UInt64(i)))
+        }
+        for i in 30..<5000 {
+            b.insert(hash: mix64(UInt64(i)))
+            all.insert(hash: mix64(UInt64(i)))
+        }
         var ab = a
         ab.merge(b)
         var ba = b
@@ -102,7 +108,9 @@ import TrawlModel
             e.latencyMs = Int64(lat)
             state.add(e, dayStart: start, userAgentHash: 0, apiKeyHash: 0, sessionHash: 0, ja4Hash: 0, modelCap: nil)
         }
-        let f = FeatureExtractor(plans: PlanCatalog(), registry: .empty).features(for: AccountDayKey(accountID: "a", day: day), state: state).features
+        let f = FeatureExtractor(plans: PlanCatalog(), registry: .empty).features(
+            for: AccountDayKey(accountID: "a", day: day), state: state
+        ).features
         #expect(f["requests"] == .number(3))
         #expect(f["active_hours"] == .number(2))
         #expect(f["peak_concurrency"] == .number(2))
@@ -129,7 +137,8 @@ import TrawlModel
         var e = RequestEvent()
         e.ts = Int64(20_000) * TimestampParser.millisPerDay
         state.add(e, dayStart: e.ts, userAgentHash: 0, apiKeyHash: 0, sessionHash: 0, ja4Hash: 0, modelCap: nil)
-        let f = FeatureExtractor(plans: plans, registry: registry).features(for: AccountDayKey(accountID: "a", day: 20_000), state: state).features
+        let f = FeatureExtractor(plans: plans, registry: registry).features(for: AccountDayKey(accountID: "a", day: 20_000), state: state)
+            .features
         #expect(f["account_age_days"] == .number(3))
         #expect(f["payment_fingerprint_accounts"] == .number(2))
         #expect(f["disposable_email"] == .flag(true))

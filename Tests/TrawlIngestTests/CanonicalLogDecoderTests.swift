@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import TrawlIngest
 import TrawlModel
 
@@ -41,7 +41,9 @@ import TrawlModel
         #expect(out.events.map(\.ip) == [expected])
     }
 
-    @Test(arguments: ["1.2.3", "256.1.1.1", "01.2.3.4", "1.2.3.4.5", "1::2::3", "12345::1", "1:2:3:4:5:6:7:8:9", ":1", "1:", "abc", "", "fe80::1%eth0"])
+    @Test(arguments: [
+        "1.2.3", "256.1.1.1", "01.2.3.4", "1.2.3.4.5", "1::2::3", "12345::1", "1:2:3:4:5:6:7:8:9", ":1", "1:", "abc", "", "fe80::1%eth0",
+    ])
     func badAddresses(text: String) throws {
         let out = try decodeLines([#"{"ts":1,"account_id":"a","client_ip":"\#(text)"}"#])
         #expect(out.events.isEmpty)
@@ -91,7 +93,9 @@ import TrawlModel
     }
 
     @Test func wrongTypedOptionalFieldsAreIgnoredAndCounted() throws {
-        let out = try decodeLines([#"{"ts":5,"account_id":"a","client_ip":"10.0.0.1","status":"200","stream":"yes","user_agent":7,"input_tokens":-3}"#])
+        let out = try decodeLines([
+            #"{"ts":5,"account_id":"a","client_ip":"10.0.0.1","status":"200","stream":"yes","user_agent":7,"input_tokens":-3}"#
+        ])
         #expect(out.events.count == 1)
         #expect(out.events[0].status == -1 && out.events[0].inputTokens == -1)
         #expect(out.tally.total == 0)
@@ -118,7 +122,8 @@ import TrawlModel
         lines.append(Array(#"{"ts":1,"account_id":"x","client_ip":"10.0.0.1""#.utf8))  // truncated JSON
         addGood()
         lines.append([0x7B, 0x22, 0x74, 0x73, 0x22, 0x3A, 0x31, 0x2C, 0x22, 0x61, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D])  // invalid UTF-8
-        lines.append(Array(#"{"ts":1,"account_id":"caf"#.utf8) + [0xC3, 0x28] + Array(#"","client_ip":"10.0.0.1"}"#.utf8))  // bad UTF-8 in a value
+        // Bad UTF-8 inside a value.
+        lines.append(Array(#"{"ts":1,"account_id":"caf"#.utf8) + [0xC3, 0x28] + Array(#"","client_ip":"10.0.0.1"}"#.utf8))
         addGood()
         lines.append(Array(#"{"account_id":"x","client_ip":"10.0.0.1"}"#.utf8))  // missing ts
         lines.append(Array(#"{"ts":1,"client_ip":"10.0.0.1"}"#.utf8))  // missing account
@@ -129,7 +134,9 @@ import TrawlModel
         lines.append(Array(#"["not","an","object"]"#.utf8))
         lines.append(Array(#"{"ts":1,"account_id":"x","client_ip":"10.0.0.1"} trailing"#.utf8))
         addGood()
-        lines.append(Array(#"{"ts":1,"account_id":"x","client_ip":"10.0.0.1","prompt":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 5000) + Array(#""}"#.utf8))  // too long
+        lines.append(
+            Array(#"{"ts":1,"account_id":"x","client_ip":"10.0.0.1","prompt":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 5000)
+                + Array(#""}"#.utf8))  // too long
         lines.append([])  // blank: not bad
         lines.append(Array("   ".utf8))
         addGood()
@@ -142,10 +149,11 @@ import TrawlModel
             let out = try decodeFile(path, chunkSize: chunk, maxLineBytes: 4096)
             #expect(out.events.map(\.account) == Array(repeating: "good", count: 5), "chunk \(chunk)")
             #expect(out.lines == lines.count, "chunk \(chunk)")
-            #expect(out.tally.countsByKey == [
-                "invalid_json": 3, "invalid_utf8": 2, "missing_field.ts": 1, "missing_field.account_id": 1,
-                "missing_field.client_ip": 1, "invalid_field.client_ip": 1, "invalid_field.ts": 2, "line_too_long": 1,
-            ], "chunk \(chunk)")
+            #expect(
+                out.tally.countsByKey == [
+                    "invalid_json": 3, "invalid_utf8": 2, "missing_field.ts": 1, "missing_field.account_id": 1,
+                    "missing_field.client_ip": 1, "invalid_field.client_ip": 1, "invalid_field.ts": 2, "line_too_long": 1,
+                ], "chunk \(chunk)")
         }
     }
 
@@ -154,7 +162,9 @@ import TrawlModel
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         var text = ""
-        for n in 0..<20000 { text += #"{"ts":\#(n),"account_id":"acct-\#(n % 97)","client_ip":"10.1.\#(n % 200).\#(n % 250)","request_id":"r\#(n)"}"# + "\n" }
+        for n in 0..<20000 {
+            text += #"{"ts":\#(n),"account_id":"acct-\#(n % 97)","client_ip":"10.1.\#(n % 200).\#(n % 250)","request_id":"r\#(n)"}"# + "\n"
+        }
         let plain = try dir.write("day.jsonl", text: text)
         let compressed = try compressFile(plain, with: tool)
         let whole = try decodeFile(compressed)
@@ -187,7 +197,10 @@ import TrawlModel
     @Test func lastLineWithoutNewlineAndCRLF() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let path = try dir.write("crlf.jsonl", text: "{\"ts\":1,\"account_id\":\"a\",\"client_ip\":\"10.0.0.1\"}\r\n{\"ts\":2,\"account_id\":\"b\",\"client_ip\":\"10.0.0.2\"}")
+        let path = try dir.write(
+            "crlf.jsonl",
+            text: "{\"ts\":1,\"account_id\":\"a\",\"client_ip\":\"10.0.0.1\"}\r\n{\"ts\":2,\"account_id\":\"b\",\"client_ip\":\"10.0.0.2\"}"
+        )
         let out = try decodeFile(path, chunkSize: 16)
         #expect(out.events.map(\.account) == ["a", "b"])
     }
@@ -200,7 +213,9 @@ import TrawlModel
         var text = ""
         for n in 0..<3000 {
             let pad = String(repeating: "x", count: (n * 37) % 700)
-            text += #"{"ts":"2026-11-21T00:00:\#(String(format: "%02d", n % 60)).\#(n % 1000)Z","account_id":"acct-\#(n % 13)","client_ip":"2001:db8::\#(String(n, radix: 16))","user_agent":"ua-\#(n % 7) \u00e9","prompt":"\#(pad)","request_id":"r-\#(n)","input_tokens":\#(n)}"# + "\n"
+            text +=
+                #"{"ts":"2026-11-21T00:00:\#(String(format: "%02d", n % 60)).\#(n % 1000)Z","account_id":"acct-\#(n % 13)","client_ip":"2001:db8::\#(String(n, radix: 16))","user_agent":"ua-\#(n % 7) \u00e9","prompt":"\#(pad)","request_id":"r-\#(n)","input_tokens":\#(n)}"#
+                + "\n"
         }
         let path = try dir.write("log.jsonl", text: text)
         let reference = try decodeFile(path, chunkSize: 1 << 22)

@@ -59,13 +59,14 @@ func decodeFile(_ path: String, chunkSize: Int = 1 << 16, maxLineBytes: Int = 1 
             out.lines += batch.lines
             for e in batch.events {
                 let i = decoder.interner
-                out.events.append(ResolvedEvent(
-                    ts: e.ts, account: i.string(e.account), ip: e.clientIP.description, port: e.clientPort,
-                    requestID: batch.requestID(of: e), userAgent: i.string(e.userAgent), plan: i.string(e.plan),
-                    model: i.string(e.model), session: i.string(e.session), apiKey: i.string(e.apiKey),
-                    inputTokens: e.inputTokens, outputTokens: e.outputTokens, maxTokens: e.maxTokens,
-                    latencyMs: e.latencyMs, turns: e.turns, status: e.status, temperature: e.temperature,
-                    flags: e.flags.rawValue, simhash: e.promptSimhash))
+                out.events.append(
+                    ResolvedEvent(
+                        ts: e.ts, account: i.string(e.account), ip: e.clientIP.description, port: e.clientPort,
+                        requestID: batch.requestID(of: e), userAgent: i.string(e.userAgent), plan: i.string(e.plan),
+                        model: i.string(e.model), session: i.string(e.session), apiKey: i.string(e.apiKey),
+                        inputTokens: e.inputTokens, outputTokens: e.outputTokens, maxTokens: e.maxTokens,
+                        latencyMs: e.latencyMs, turns: e.turns, status: e.status, temperature: e.temperature,
+                        flags: e.flags.rawValue, simhash: e.promptSimhash))
             }
             pool.recycle(chunk.buffer!)
         case .overlongLine:

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import TrawlCases
 import TrawlModel
 import TrawlPipeline
@@ -13,7 +13,8 @@ func handMadeDay(_ day: String = "2026-11-21", pooled: String = "acct-pool") -> 
     func line(_ account: String, _ hour: Int, _ minute: Int, _ ip: String, ua: String, latency: Int = 2000, plan: String = "max_20x") {
         n += 1
         lines.append(
-            #"{"ts":"\#(day)T\#(String(format: "%02d:%02d", hour, minute)):00.000Z","account_id":"\#(account)","client_ip":"\#(ip)","request_id":"\#(day)-r\#(n)","user_agent":"\#(ua)","plan":"\#(plan)","input_tokens":1000,"output_tokens":500,"latency_ms":\#(latency),"turns":3}"#)
+            #"{"ts":"\#(day)T\#(String(format: "%02d:%02d", hour, minute)):00.000Z","account_id":"\#(account)","client_ip":"\#(ip)","request_id":"\#(day)-r\#(n)","user_agent":"\#(ua)","plan":"\#(plan)","input_tokens":1000,"output_tokens":500,"latency_ms":\#(latency),"turns":3}"#
+        )
     }
     for h in 0..<24 {
         for m in stride(from: 0, to: 60, by: 3) {

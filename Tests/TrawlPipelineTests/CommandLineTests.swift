@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The built `trawl` binary, run as an analyst would.
 @Suite struct CommandLineTests {

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import TrawlPipeline
 
 /// Every folder of `fixtures/rules/` (but `invalid/`) is one rule case: its events, run

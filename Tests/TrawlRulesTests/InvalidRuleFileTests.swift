@@ -67,6 +67,7 @@ struct InvalidRuleFileTests {
     @Test(arguments: InvalidRuleFixture.all())
     func linterReportsTheSameError(_ fixture: InvalidRuleFixture) {
         let errors = RuleLinter.lint(files: [fixture.path]).filter { $0.severity == .error }
-        #expect(errors.contains { $0.line == fixture.line && $0.column == fixture.column && $0.message.contains(fixture.substring.prefix(20)) })
+        #expect(
+            errors.contains { $0.line == fixture.line && $0.column == fixture.column && $0.message.contains(fixture.substring.prefix(20)) })
     }
 }

@@ -292,8 +292,9 @@ struct LoadingTests {
         #expect(set.rules[0].title == "Second")
         let duplicates = RuleLinter.lint(sources: sources).filter { $0.message.contains("also defined") }
         #expect(duplicates.count == 1)
-        #expect(duplicates.first?.description
-            == "b.yaml:2:10: warning: rule id `same` is also defined at a.yaml:2:10; this later definition replaces it")
+        #expect(
+            duplicates.first?.description
+                == "b.yaml:2:10: warning: rule id `same` is also defined at a.yaml:2:10; this later definition replaces it")
     }
 
     @Test func yamlFeaturesThatAreValid() throws {
@@ -325,17 +326,17 @@ struct LintingTests {
     @Test func collectsEveryErrorAcrossFiles() throws {
         let folder = try temporaryFolder([
             "a.yaml": """
-                rules:
-                  - id: a.one
-                    title: A
-                    when: distinct_ipz > 1
-                    weight: 1
-                  - id: a.two
-                    title: B
-                    when: requests > 1
-                    weight: heavy
-                    colour: red
-                """,
+            rules:
+              - id: a.one
+                title: A
+                when: distinct_ipz > 1
+                weight: 1
+              - id: a.two
+                title: B
+                when: requests > 1
+                weight: heavy
+                colour: red
+            """,
             "b.yaml": "rules:\n  - id: b.one\n    title: [x]\n    when: plan > 1\n",
             "c.yaml": "rules: [\n",
         ])

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrawlModel
+
 @testable import TrawlSimulator
 
 @Suite struct PopulationTests {

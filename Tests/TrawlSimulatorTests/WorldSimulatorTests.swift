@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrawlModel
+
 @testable import TrawlSimulator
 
 @Suite struct WorldSimulatorTests {
@@ -202,7 +203,8 @@ import TrawlModel
     @Test func distillationLinesAreSingleTurnAtTheCap() throws {
         let labels = WorldFixture.labels(world)
         var checked = 0
-        for r in WorldFixture.logRecords(world) where labels[r.object["account_id"] as! String]?["population"] as? String == "distillation" {
+        for r in WorldFixture.logRecords(world) where labels[r.object["account_id"] as! String]?["population"] as? String == "distillation"
+        {
             let o = r.object
             guard o["status"] as? Int == 200 else { continue }
             checked += 1
@@ -258,7 +260,9 @@ import TrawlModel
             var start: Int64 = .min, used = 0
             for (ts, tokens) in sorted {
                 if start == .min || ts >= start + PlanLimits.windowMilliseconds {
-                    if start != .min && start + PlanLimits.windowMilliseconds < sorted.last!.0 { fills.append(Double(used) / Double(limit)) }
+                    if start != .min && start + PlanLimits.windowMilliseconds < sorted.last!.0 {
+                        fills.append(Double(used) / Double(limit))
+                    }
                     start = ts
                     used = 0
                 }
