@@ -8,7 +8,10 @@ public enum LogField: UInt8, CaseIterable, Sendable {
     case systemPrompt, promptSimhash
 
     /// The field's name in the log.
-    public var name: String {
+    public var name: String { staticName.description }
+
+    /// The name as static bytes, for the decoder's key lookup.
+    var staticName: StaticString {
         switch self {
         case .ts: "ts"
         case .accountID: "account_id"
