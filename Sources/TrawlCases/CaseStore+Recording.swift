@@ -34,7 +34,7 @@ extension CaseStore {
     public func record(
         runID: Int64, results: [(features: AccountDayFeatures, assessment: Assessment)], at: Date
     ) throws -> RecordOutcome {
-        var days = try results.indices.map { try PreparedDay(results[$0], index: $0) }
+        var days = try PreparedDay.prepareAll(results)
         days.sort { a, b in
             StorageFormat.same(a.accountID, b.accountID)
                 ? StorageFormat.precedes(a.day, b.day) : StorageFormat.precedes(a.accountID, b.accountID)
@@ -79,8 +79,24 @@ extension CaseStore {
 }
 
 /// One account day, validated and turned into the text the store writes.
-private struct PreparedDay {
-    struct Hit {
+private struct PreparedDay: Sendable {
+    /// Prepares every result (JSON text, sorted rows) on all cores: pure work, and most
+    /// of what recording a large run costs before SQLite sees a row.
+    /// - Throws: the first `.invalidInput` error, by result index.
+    static func prepareAll(_ results: [(features: AccountDayFeatures, assessment: Assessment)]) throws -> [PreparedDay] {
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, results.count / 2000 + 1))
+        let slots = PreparedParts(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let range = (results.count * p / parts)..<(results.count * (p + 1) / parts)
+            slots.set(p, Result { try range.map { try PreparedDay(results[$0], index: $0) } })
+        }
+        var days: [PreparedDay] = []
+        days.reserveCapacity(results.count)
+        for part in slots.parts { days.append(contentsOf: try part.get()) }
+        return days
+    }
+
+    struct Hit: Sendable {
         var ruleID: String
         var title: String
         var weight: Double
@@ -147,7 +163,7 @@ private struct PreparedDay {
 }
 
 /// One `case_evidence` row of a day.
-struct EvidenceRow: Equatable {
+struct EvidenceRow: Equatable, Sendable {
     var kind: EvidenceKind
     var value: String
     var count: Int
@@ -335,5 +351,17 @@ private struct RecordStatements {
         for r in rows {
             try insertEvidence.execute(arguments: [caseID, day, r.kind.rawValue, r.value, r.count])
         }
+    }
+}
+
+/// Results of the parallel preparation, one slot per thread.
+private final class PreparedParts: @unchecked Sendable {
+    private(set) var parts: [Result<[PreparedDay], any Error>]
+    private let lock = NSLock()
+    init(count: Int) { parts = Array(repeating: .success([]), count: count) }
+    func set(_ index: Int, _ part: Result<[PreparedDay], any Error>) {
+        lock.lock()
+        parts[index] = part
+        lock.unlock()
     }
 }

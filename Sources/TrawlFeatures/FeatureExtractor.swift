@@ -86,12 +86,10 @@ public struct FeatureExtractor: Sendable {
 
         var evidence = AccountEvidence()
         evidence.requestIDs = s.samples.map(\.requestID)
-        evidence.topIPs = s.topIPs.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map {
-            CountedValue($0.key.description, $0.value)
-        }
-        evidence.topUserAgents = s.topUserAgents.counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5).map {
-            CountedValue($0.key, $0.value)
-        }
+        evidence.topIPs = s.topIPs.pairs.sorted { ($0.count, $1.key) > ($1.count, $0.key) }.prefix(5)
+            .map { CountedValue($0.key.description, $0.count) }
+        evidence.topUserAgents = s.topUserAgents.pairs.sorted { ($0.count, $1.key) > ($1.count, $0.key) }.prefix(5)
+            .map { CountedValue($0.key, $0.count) }
         evidence.firstSeen = s.firstSeen == .max ? nil : s.firstSeen
         evidence.lastSeen = s.lastSeen == .min ? nil : s.lastSeen
         return AccountDayFeatures(accountID: key.accountID, day: key.day, features: v, evidence: evidence)
@@ -110,17 +108,31 @@ public struct FeatureExtractor: Sendable {
     }
 
     /// The longest run of inactive minutes, wrapping around midnight (1440 when idle all day).
+    ///
+    /// Works a 64-minute word at a time: idle words extend the run whole, and only words
+    /// with activity are walked bit by bit.
     public static func longestIdleMinutes(_ bits: [UInt64]) -> Int {
-        func active(_ m: Int) -> Bool { bits[m >> 6] & (1 << UInt64(m & 63)) != 0 }
         var best = 0, run = 0, leading = -1
-        for m in 0..<1440 {
-            if active(m) {
+        for (w, word) in bits.enumerated() {
+            let width = min(64, 1440 - w * 64)
+            let mask: UInt64 = width == 64 ? .max : (1 << UInt64(width)) - 1
+            let active = word & mask
+            if active == 0 {
+                run += width
+                continue
+            }
+            var rest = active
+            var position = 0
+            while rest != 0 {
+                let gap = rest.trailingZeroBitCount
+                run += gap
                 if leading < 0 { leading = run }
                 best = max(best, run)
                 run = 0
-            } else {
-                run += 1
+                rest >>= UInt64(gap + 1)
+                position += gap + 1
             }
+            run = width - position
         }
         if leading < 0 { return 1440 }
         return max(best, run + leading)  // the run at the end joins the one at the start

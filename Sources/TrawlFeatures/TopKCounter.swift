@@ -65,6 +65,9 @@ public struct TopKCounter<Key: Hashable & Sendable>: Sendable, Mergeable {
 
     public var maxCount: Int { values.max() ?? 0 }
 
+    /// The counters as (key, count) pairs, in no particular order.
+    public var pairs: [(key: Key, count: Int)] { zip(keys, values).map { ($0, $1) } }
+
     /// The same counts under other keys (e.g. interned ids to strings).
     public func mapKeys<K2: Hashable & Sendable>(_ transform: (Key) -> K2) -> TopKCounter<K2> {
         var out = TopKCounter<K2>(capacity: capacity)

@@ -146,3 +146,42 @@ import TrawlModel
         #expect(f["kyc_status"] == nil)
     }
 }
+
+@Suite struct IdleGapTests {
+    /// The word-at-a-time scan agrees with a minute-by-minute one on many bitmaps.
+    @Test func wordScanMatchesMinuteScan() {
+        var rng = SplitMix(seed: 7)
+        for trial in 0..<2000 {
+            var bits = [UInt64](repeating: 0, count: 23)
+            let density = trial % 7
+            for m in 0..<1440 where rng.next() % 97 < UInt64(density * density) { bits[m >> 6] |= 1 << UInt64(m & 63) }
+            if trial % 11 == 0 { bits[22] |= 0xFFFF_0000_0000_0000 }  // bits past minute 1439 are ignored
+            #expect(FeatureExtractor.longestIdleMinutes(bits) == naiveIdle(bits))
+        }
+        #expect(FeatureExtractor.longestIdleMinutes([UInt64](repeating: 0, count: 23)) == 1440)
+    }
+
+    func naiveIdle(_ bits: [UInt64]) -> Int {
+        func active(_ m: Int) -> Bool { bits[m >> 6] & (1 << UInt64(m & 63)) != 0 }
+        var best = 0, run = 0, leading = -1
+        for m in 0..<1440 {
+            if active(m) {
+                if leading < 0 { leading = run }
+                best = max(best, run)
+                run = 0
+            } else {
+                run += 1
+            }
+        }
+        return leading < 0 ? 1440 : max(best, run + leading)
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        return mix64(state)
+    }
+}
