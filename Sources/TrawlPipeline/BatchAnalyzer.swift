@@ -141,6 +141,13 @@ public enum BatchAnalyzer {
         }
 
         // Features and scores, in a stable order so every run writes the same thing.
+        func announce(_ phase: String) {
+            progress?(
+                ProgressSnapshot(
+                    bytesDone: aggregate.bytesRead, bytesTotal: nil, lines: aggregate.linesRead,
+                    seconds: Date().timeIntervalSince(started), phase: phase))
+        }
+        announce("scoring \(aggregate.states.count) account-days")
         let extractor = FeatureExtractor(plans: plans, registry: RegistryIndex(accounts: registry.accounts))
         let keys = aggregate.states.keys.sorted()
         let results = scoreInParallel(keys, aggregate.states, extractor, rules, options.threshold, workers: options.workers)
@@ -153,6 +160,7 @@ public enum BatchAnalyzer {
         summary.phaseSeconds["merge"] = aggregate.mergeSeconds
         summary.phaseSeconds["score"] = scored.timeIntervalSince(aggregated)
 
+        announce("writing the case store")
         do {
             let store = try CaseStore(path: options.databasePath)
             let runID = try store.beginRun(inputs: files.map(\.path), inputDigest: inputDigest(files), at: started)

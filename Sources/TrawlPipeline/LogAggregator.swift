@@ -27,6 +27,8 @@ public struct ProgressSnapshot: Sendable {
     public var bytesTotal: Int?
     public var lines: Int
     public var seconds: Double
+    /// What the run is doing: reading, merging, scoring or storing.
+    public var phase = "reading"
 }
 
 /// Reads, decodes and aggregates access logs on all cores.
@@ -142,6 +144,10 @@ public struct LogAggregator: Sendable {
         }
         for w in workers { w.queue.close(consumers: 1) }
         group.wait()
+        progress?(
+            ProgressSnapshot(
+                bytesDone: bytesBefore, bytesTotal: total, lines: linesDone.load(ordering: .relaxed),
+                seconds: Date().timeIntervalSince(started), phase: "merging account state"))
         result.bytesRead = bytesBefore
         let decoded = Date()
         result.decodeSeconds = decoded.timeIntervalSince(started)

@@ -30,6 +30,11 @@ enum Terminal {
     static func progressLine() -> (@Sendable (ProgressSnapshot) -> Void)? {
         guard isTerminal else { return nil }
         return { p in
+            if p.phase != "reading" {
+                let text = "\(p.phase) · \(count(p.lines)) lines read in \(String(format: "%.1f", p.seconds)) s"
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+                return
+            }
             var text = "read \(bytes(p.bytesDone))"
             if let total = p.bytesTotal, total > 0 {
                 let share = min(1, Double(p.bytesDone) / Double(total))
