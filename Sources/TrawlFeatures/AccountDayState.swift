@@ -62,20 +62,20 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     ) {
         requests += 1
         if e.inputTokens >= 0 {
-            inputTokens += e.inputTokens
+            inputTokens = saturatingAdd(inputTokens, e.inputTokens)
             inputKnown += 1
         }
         if e.outputTokens >= 0 {
-            outputTokens += e.outputTokens
+            outputTokens = saturatingAdd(outputTokens, e.outputTokens)
             outputKnown += 1
         }
         if e.cacheReadTokens >= 0 {
-            cacheReadTokens += e.cacheReadTokens
+            cacheReadTokens = saturatingAdd(cacheReadTokens, e.cacheReadTokens)
             cacheKnown += 1
         }
         if e.inputTokens >= 0 && e.outputTokens >= 0 {
-            ratioInput += e.inputTokens
-            ratioOutput += e.outputTokens
+            ratioInput = saturatingAdd(ratioInput, e.inputTokens)
+            ratioOutput = saturatingAdd(ratioOutput, e.outputTokens)
         }
         ips.insert(hash: e.clientIP.stableHash)
         networks.insert(hash: mix64(e.clientIP.networkKey))
@@ -102,7 +102,8 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         }
         if e.inputTokens >= 0 || e.outputTokens >= 0 {
             tokensKnown += 1
-            windowTokens[minute / (60 * Self.windowHours)] += max(0, e.inputTokens) + max(0, e.outputTokens)
+            windowTokens[minute / (60 * Self.windowHours)] = saturatingAdd(
+                windowTokens[minute / (60 * Self.windowHours)], max(0, e.inputTokens) + max(0, e.outputTokens))
         }
         if e.flags.contains(.rateLimitedKnown) {
             rateLimitedKnown += 1
@@ -145,14 +146,14 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
 
     public mutating func merge(_ o: AccountDayState) {
         requests += o.requests
-        inputTokens += o.inputTokens
+        inputTokens = saturatingAdd(inputTokens, o.inputTokens)
         inputKnown += o.inputKnown
-        outputTokens += o.outputTokens
+        outputTokens = saturatingAdd(outputTokens, o.outputTokens)
         outputKnown += o.outputKnown
-        cacheReadTokens += o.cacheReadTokens
+        cacheReadTokens = saturatingAdd(cacheReadTokens, o.cacheReadTokens)
         cacheKnown += o.cacheKnown
-        ratioInput += o.ratioInput
-        ratioOutput += o.ratioOutput
+        ratioInput = saturatingAdd(ratioInput, o.ratioInput)
+        ratioOutput = saturatingAdd(ratioOutput, o.ratioOutput)
         ips.merge(o.ips)
         networks.merge(o.networks)
         userAgents.merge(o.userAgents)
@@ -165,7 +166,7 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         for w in 0..<activeMinutes.count { activeMinutes[w] |= o.activeMinutes[w] }
         busyMillis.merge(o.busyMillis)
         latencyKnown += o.latencyKnown
-        for w in 0..<5 { windowTokens[w] += o.windowTokens[w] }
+        for w in 0..<5 { windowTokens[w] = saturatingAdd(windowTokens[w], o.windowTokens[w]) }
         tokensKnown += o.tokensKnown
         rateLimitedKnown += o.rateLimitedKnown
         rateLimited += o.rateLimited
@@ -180,4 +181,11 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         firstSeen = min(firstSeen, o.firstSeen)
         lastSeen = max(lastSeen, o.lastSeen)
     }
+}
+
+/// Token sums saturate instead of trapping: adversarial logs cannot stop a run, and
+/// saturating addition of non-negative values stays associative, so merges still agree.
+@inline(__always) func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
+    let (sum, over) = a.addingReportingOverflow(b)
+    return over ? .max : sum
 }

@@ -57,7 +57,12 @@ public struct FeatureAccumulator: Sendable {
                 ja4Hash: e.ja4 == 0 ? 0 : interner.hash(e.ja4),
                 modelCap: cap)
             if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
-            if e.plan != 0 && e.ts >= working[slot].planSeenAt {
+            // The latest plan wins; on a tie, the larger name, as `AccountDayState.notePlan`
+            // decides, so the result does not depend on which worker saw which line.
+            if e.plan != 0 && e.plan != working[slot].planID
+                && (e.ts > working[slot].planSeenAt
+                    || (e.ts == working[slot].planSeenAt && interner.string(e.plan) > interner.string(working[slot].planID)))
+            {
                 working[slot].planID = e.plan
                 working[slot].planSeenAt = e.ts
             }

@@ -60,7 +60,9 @@ public enum FeatureCatalog {
         .init("cache_read_tokens", .number, unit: "tokens", "Sum of cache_read_tokens; unknown when no request reported it."),
         .init("output_input_ratio", .number, unit: "ratio", "output_tokens / input_tokens over requests reporting both."),
         // Spread: where and with what the account is used
-        .init("distinct_ips", .number, unit: "addresses", "Distinct client IP addresses (HyperLogLog, exact below 128)."),
+        .init(
+            "distinct_ips", .number, unit: "addresses", "Distinct client IP addresses (exact up to 64, then HyperLogLog, about 1.6% error)."
+        ),
         .init("distinct_networks", .number, unit: "networks", "Distinct client /24 (IPv4) and /48 (IPv6) networks."),
         .init("distinct_user_agents", .number, unit: "user agents", "Distinct User-Agent strings; unknown when none reported."),
         .init("distinct_api_keys", .number, unit: "keys", "Distinct api_key_id values; unknown when none reported."),

@@ -39,15 +39,18 @@ public struct FeatureExtractor: Sendable {
         if s.cacheKnown > 0 { v["cache_read_tokens"] = .number(Double(s.cacheReadTokens)) }
         if s.ratioInput > 0 { v["output_input_ratio"] = .number(Double(s.ratioOutput) / Double(s.ratioInput)) }
 
-        let ips = max(1, s.ips.count)
+        // An estimate never exceeds the requests it was built from.
+        let ips = max(1, min(s.ips.count, s.requests))
         v["distinct_ips"] = .number(Double(ips))
-        v["distinct_networks"] = .number(Double(max(1, s.networks.count)))
+        v["distinct_networks"] = .number(Double(max(1, min(s.networks.count, ips))))
         if !s.userAgents.isEmpty { v["distinct_user_agents"] = .number(Double(s.userAgents.count)) }
         if !s.apiKeys.isEmpty { v["distinct_api_keys"] = .number(Double(s.apiKeys.count)) }
         if !s.sessions.isEmpty { v["distinct_sessions"] = .number(Double(s.sessions.count)) }
         if !s.ja4s.isEmpty { v["distinct_ja4"] = .number(Double(s.ja4s.count)) }
         v["requests_per_ip"] = .number(Double(s.requests) / Double(ips))
-        v["top_ip_share"] = share(s.topIPs.maxCount, s.requests)
+        // The top-k summary may have evicted every address of an evenly rotating account;
+        // the most used address still served at least one request.
+        v["top_ip_share"] = share(max(1, s.topIPs.maxCount), s.requests)
 
         let active = s.hourHistogram.filter { $0 > 0 }.count
         v["active_hours"] = .number(Double(active))

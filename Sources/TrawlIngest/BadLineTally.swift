@@ -119,6 +119,9 @@ public struct BadLineTally: Sendable, Mergeable {
 
     public mutating func ignored(_ field: LogField) { ignoredFields[field, default: 0] += 1 }
 
+    /// Puts back ignored-field counts saved before a line that is then decoded again.
+    mutating func restoreIgnored(_ saved: [LogField: Int]) { ignoredFields = saved }
+
     public mutating func merge(_ other: BadLineTally) {
         for (k, v) in other.counts { counts[k, default: 0] += v }
         for (k, v) in other.ignoredFields { ignoredFields[k, default: 0] += v }

@@ -21,6 +21,8 @@ public enum Compression: String, Sendable {
     static func detect(_ head: UnsafeRawBufferPointer) -> Compression {
         if head.count >= 2 && head[0] == 0x1F && head[1] == 0x8B { return .gzip }
         if head.count >= 4 && head[0] == 0x28 && head[1] == 0xB5 && head[2] == 0x2F && head[3] == 0xFD { return .zstd }
+        // A skippable frame (magic 0x184D2A50-5F, little-endian) can open a zstd file (pzstd writes one).
+        if head.count >= 4 && head[0] & 0xF0 == 0x50 && head[1] == 0x2A && head[2] == 0x4D && head[3] == 0x18 { return .zstd }
         return .none
     }
 }
@@ -107,6 +109,8 @@ final class GzipSource: ByteSource {
     private let input: UnsafeMutableRawBufferPointer
     private var inputEnd = false
     private var memberDone = false
+    /// An error found after some output was produced: thrown by the next `read`.
+    private var pendingError: IngestError?
 
     init(_ raw: FileDescriptorSource) {
         self.raw = raw
@@ -121,6 +125,7 @@ final class GzipSource: ByteSource {
     var bytesConsumed: Int { raw.bytesConsumed - Int(state.avail_in) }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if let e = pendingError { throw e }
         while true {
             if state.avail_in == 0 && !inputEnd {
                 let n = try raw.read(into: input)
@@ -145,18 +150,24 @@ final class GzipSource: ByteSource {
                 state.avail_in = avail
                 memberDone = false
             }
-            if state.avail_in == 0 && inputEnd {
-                throw IngestError(file: raw.path, reason: .truncatedStream("gzip"))
-            }
             state.next_out = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
             state.avail_out = UInt32(min(buffer.count, Int(UInt32.max)))
+            // At the end of the input, inflate once more: it may still hold output.
             let rc = isal_inflate(&state)
-            if rc < 0 {
-                throw IngestError(file: raw.path, reason: .corruptStream("gzip error \(rc)"))
-            }
             let produced = buffer.count - Int(state.avail_out)
+            if rc < 0 {
+                let e = IngestError(file: raw.path, reason: .corruptStream("gzip error \(rc)"))
+                if produced > 0 {
+                    pendingError = e
+                    return produced  // every byte before the damage is kept
+                }
+                throw e
+            }
             if state.block_state == ISAL_BLOCK_FINISH { memberDone = true }
             if produced > 0 { return produced }
+            if state.avail_in == 0 && inputEnd && !memberDone {
+                throw IngestError(file: raw.path, reason: .truncatedStream("gzip"))
+            }
         }
     }
 }
@@ -169,6 +180,7 @@ final class ZstdSource: ByteSource {
     private var inBuf = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
     private var inputEnd = false
     private var frameOpen = false
+    private var pendingError: IngestError?
 
     init(_ raw: FileDescriptorSource) throws {
         self.raw = raw
@@ -185,6 +197,7 @@ final class ZstdSource: ByteSource {
     var bytesConsumed: Int { raw.bytesConsumed - (inBuf.size - inBuf.pos) }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if let e = pendingError { throw e }
         while true {
             if inBuf.pos == inBuf.size && !inputEnd {
                 let n = try raw.read(into: input)
@@ -197,7 +210,12 @@ final class ZstdSource: ByteSource {
             var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
             let rc = ZSTD_decompressStream(dctx, &out, &inBuf)
             if ZSTD_isError(rc) != 0 {
-                throw IngestError(file: raw.path, reason: .corruptStream(String(cString: ZSTD_getErrorName(rc))))
+                let e = IngestError(file: raw.path, reason: .corruptStream(String(cString: ZSTD_getErrorName(rc))))
+                if out.pos > 0 {
+                    pendingError = e
+                    return out.pos
+                }
+                throw e
             }
             frameOpen = rc != 0
             if out.pos > 0 { return out.pos }

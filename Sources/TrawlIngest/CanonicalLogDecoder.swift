@@ -43,6 +43,11 @@ public struct CanonicalLogDecoder: Sendable {
 
     public init(maxLineBytes: Int = 1 << 20) { self.maxLineBytes = maxLineBytes }
 
+    /// The largest integer field value taken as a count, token total or latency.
+    public static let maxCount: Int64 = 1_000_000_000_000
+    /// 9999-12-31T23:59:59.999Z: later epoch values are not times.
+    public static let maxEpochMillis: Int64 = 253_402_300_799_999
+
     /// Decodes every line of `bytes` (whole lines) and appends the events to `batch`.
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, fileIndex: Int, sequence: Int, into batch: inout DecodedBatch) {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
@@ -85,6 +90,7 @@ public struct CanonicalLogDecoder: Sendable {
         var scanner = LineScanner(p: p, n: n)
         var event = RequestEvent()
         let arenaMark = batch.arena.count
+        let ignoredBefore = tally.ignoredFields
         let outcome = scanner.scan(&event, &interner, &batch.arena, &scratch, &tally)
         switch outcome {
         case .ok:
@@ -103,6 +109,7 @@ public struct CanonicalLogDecoder: Sendable {
             }
         case .fallback:
             batch.arena.removeSubrange(arenaMark...)
+            tally.restoreIgnored(ignoredBefore)  // the second pass counts them again
             guard validUTF8(p, n) else {
                 tally.record(.invalidUTF8, at: pos, detail: "invalid UTF-8 at byte \(firstInvalidUTF8(p, n))")
                 return
@@ -231,10 +238,15 @@ struct LineScanner {
         while i < n {
             let c = p[i]
             if c < 48 || c > 57 { break }
-            if digits >= 18 { return (0, false) }
-            v = v &* 10 &+ Int64(c - 48)
+            // Past 18 digits the value cannot be a count or a time; keep scanning so the
+            // line stays parseable, and report it as not usable.
+            if digits < 18 { v = v &* 10 &+ Int64(c - 48) }
             digits += 1
             i += 1
+        }
+        if digits > 18 {
+            if i < n && (p[i] == UInt8(ascii: ".") || p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) { return nil }
+            return (0, false)
         }
         if digits == 0 { return (0, false) }
         if i < n && (p[i] == UInt8(ascii: ".") || p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) { return nil }
@@ -406,7 +418,9 @@ struct LineScanner {
                             event.ts = ts
                         } else if isNumberStart(c) {
                             guard let (v, ok) = integerValue() else { return .fallback }
-                            guard ok else { return .bad(.invalidField(.ts), "ts is not an integer of epoch milliseconds") }
+                            guard ok, v >= 0, v <= CanonicalLogDecoder.maxEpochMillis else {
+                                return .bad(.invalidField(.ts), "ts is not epoch milliseconds between 1970 and 9999")
+                            }
                             event.ts = v
                         } else {
                             return .bad(.invalidField(.ts), "ts must be a string or an integer")
@@ -471,7 +485,9 @@ struct LineScanner {
                             break
                         }
                         guard let (v, ok) = integerValue() else { return .fallback }
-                        guard ok, v >= 0 else {
+                        // Negative or absurd values (over 10^12 tokens or milliseconds) are not
+                        // counts: the field is unknown, so sums can never overflow.
+                        guard ok, v >= 0, v <= CanonicalLogDecoder.maxCount else {
                             tally.ignored(field)
                             break
                         }

@@ -14,6 +14,13 @@ enum FallbackLineDecoder {
     ]
     static let canonicalNames: Set<String> = Set(LogField.allCases.map(\.name))
 
+    /// A JSON `true`/`false` as Foundation returns it: on Linux an `NSNumber` whose type
+    /// is `char` (`value is Bool` also holds for the numbers 0 and 1, so it cannot tell).
+    static func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return String(cString: number.objCType) == "c"
+    }
+
     static func normalise(_ line: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], Failure> {
         let data = Data(buffer: line)
         let parsed: Any
@@ -27,7 +34,9 @@ enum FallbackLineDecoder {
         }
         var out: [String: Any] = [:]
         for (key, value) in object where canonicalNames.contains(key) {
-            if key == "ts", let number = value as? NSNumber, !(value is String) {
+            if isBoolean(value) && (key == "ts" || integerFields.contains(key)) {
+                out[key] = value  // passed through unchanged: the scanner rejects or ignores it
+            } else if key == "ts", let number = value as? NSNumber, !(value is String) {
                 let d = number.doubleValue
                 guard d == d.rounded(), abs(d) < 9e15 else {
                     return .failure(Failure(reason: .invalidField(.ts), detail: "ts is not an integer of epoch milliseconds"))
@@ -35,7 +44,7 @@ enum FallbackLineDecoder {
                 out[key] = Int64(d)
             } else if integerFields.contains(key), let number = value as? NSNumber, !(value is String) {
                 let d = number.doubleValue
-                if d == d.rounded() && abs(d) < 9e15 { out[key] = Int64(d) }  // else: ignored, field unknown
+                if d == d.rounded() && abs(d) < 9e15 { out[key] = Int64(d) } else { out[key] = "\(d)" }  // scanner ignores it
             } else {
                 out[key] = value
             }

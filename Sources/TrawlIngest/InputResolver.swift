@@ -29,7 +29,7 @@ public enum InputResolver {
             var found: [String] = []
             if arg == "-" {
                 found = ["-"]
-            } else if arg.contains(where: { "*?[".contains($0) }) {
+            } else if arg.contains(where: { "*?[".contains($0) }) && !FileManager.default.fileExists(atPath: arg) {
                 found = try glob(arg).flatMap { try expand($0, explicit: false) }
                 if found.isEmpty { throw IngestError(file: arg, reason: .noInputFiles) }
             } else {

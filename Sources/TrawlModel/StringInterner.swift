@@ -14,7 +14,7 @@
 public struct StringInterner: Sendable {
     @usableFromInline struct Entry: Sendable {
         @usableFromInline var hash: UInt64
-        var offset: UInt32
+        var offset: Int
         var length: UInt32
     }
 
@@ -31,7 +31,7 @@ public struct StringInterner: Sendable {
     /// The id of `bytes`, adding it when new.
     public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         let h = stableHash(bytes)
-        let n = UInt32(bytes.count)
+        let n = UInt32(min(bytes.count, Int(UInt32.max)))
         var slot = Int(truncatingIfNeeded: h) & mask
         let mask = self.mask
         // One pass over raw buffers: no bounds checks or retains in the probe loop.
@@ -43,7 +43,7 @@ public struct StringInterner: Sendable {
                         if id == 0 { return 0 }
                         let e = es[Int(id)]
                         if e.hash == h && e.length == n
-                            && (n == 0 || memcmp(a.baseAddress! + Int(e.offset), bytes.baseAddress!, Int(n)) == 0)
+                            && (n == 0 || memcmp(a.baseAddress! + e.offset, bytes.baseAddress!, Int(n)) == 0)
                         {
                             return id
                         }
@@ -54,7 +54,7 @@ public struct StringInterner: Sendable {
         }
         if hit != 0 { return hit }
         let id = UInt32(entries.count)
-        entries.append(Entry(hash: h, offset: UInt32(arena.count), length: n))
+        entries.append(Entry(hash: h, offset: arena.count, length: n))
         arena.append(contentsOf: bytes)
         slots[slot] = id
         if entries.count * 2 > slots.count { grow() }
@@ -70,7 +70,7 @@ public struct StringInterner: Sendable {
     /// The text of an id (`""` for id 0).
     public func string(_ id: UInt32) -> String {
         let e = entries[Int(id)]
-        let off = Int(e.offset), len = Int(e.length)
+        let off = e.offset, len = Int(e.length)
         return arena.withUnsafeBufferPointer { a in
             String(decoding: UnsafeBufferPointer(rebasing: a[off..<(off + len)]), as: UTF8.self)
         }

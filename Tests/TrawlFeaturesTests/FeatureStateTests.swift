@@ -185,3 +185,30 @@ struct SplitMix {
         return mix64(state)
     }
 }
+
+@Suite struct SaturationTests {
+    @Test func tokenSumsSaturateInsteadOfTrapping() {
+        var state = AccountDayState()
+        var e = RequestEvent()
+        e.inputTokens = Int64.max / 2
+        for _ in 0..<4 { state.add(e, dayStart: 0, userAgentHash: 0, apiKeyHash: 0, sessionHash: 0, ja4Hash: 0, modelCap: nil) }
+        #expect(state.inputTokens == Int64.max)
+        var other = state
+        other.merge(state)
+        #expect(other.inputTokens == Int64.max)
+    }
+
+    /// An account spreading requests evenly over more addresses than the top-k keeps.
+    @Test func topAddressShareIsNeverZero() {
+        var state = AccountDayState()
+        var e = RequestEvent()
+        for i in 0..<99 {
+            e.clientIP = IPAddress(v4: 0x0A00_0000 | UInt32(i))
+            state.add(e, dayStart: 0, userAgentHash: 0, apiKeyHash: 0, sessionHash: 0, ja4Hash: 0, modelCap: nil)
+        }
+        let f = FeatureExtractor(plans: PlanCatalog(), registry: .empty).features(for: AccountDayKey(accountID: "a", day: 0), state: state)
+            .features
+        #expect(f["top_ip_share"] == .number(1.0 / 99))
+        #expect((f["distinct_ips"]?.number ?? 0) <= 99)
+    }
+}

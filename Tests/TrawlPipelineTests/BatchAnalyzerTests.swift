@@ -112,6 +112,25 @@ func handMadeDay(_ day: String = "2026-11-21", pooled: String = "acct-pool") -> 
         }
     }
 
+    /// Two plans at the same instant: the larger name wins whichever worker saw which line.
+    @Test func planTieDoesNotDependOnWorkers() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var text = ""
+        for (k, plan) in ["pro", "max_5x", "max_20x"].enumerated() {
+            text += #"{"ts":"2026-11-21T10:00:00Z","account_id":"a","client_ip":"10.0.0.\#(k)","plan":"\#(plan)"}"# + "\n"
+        }
+        try dir.write("log.jsonl", text: text)
+        for workers in [1, 2, 4] {
+            var o = options(dir, [dir.file("log.jsonl")])
+            o.workers = workers
+            o.chunkSize = 80  // about one line per chunk, so lines spread over the workers
+            o.databasePath = dir.file("w\(workers).sqlite")
+            let plan = try BatchAnalyzer.run(o).results.first?.features.features["plan"]
+            #expect(plan == .text("pro"), "workers \(workers)")
+        }
+    }
+
     @Test func tooManyBadLinesFailsAndWritesNothing() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
