@@ -113,7 +113,10 @@ struct CasesCommand: ParsableCommand {
             }
             if !detail.evidence.isEmpty {
                 Terminal.say("\n  evidence:")
-                for e in detail.evidence {
+                // Most used first within each day and kind.
+                for e in detail.evidence.sorted(by: {
+                    ($0.day, $0.kind.rawValue, -$0.count, $0.value) < ($1.day, $1.kind.rawValue, -$1.count, $1.value)
+                }) {
                     Terminal.say(
                         "    \(e.day) \(e.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(e.count).padding(toLength: 6, withPad: " ", startingAt: 0)) \(TerminalText.sanitize(e.value, limit: 120))"
                     )
