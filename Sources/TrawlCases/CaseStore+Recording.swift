@@ -49,6 +49,13 @@ extension CaseStore {
             try requireRun(runID, db)
             var outcome = RecordOutcome()
             let statements = try RecordStatements(db)
+            // Days with no stored row at all (the usual case: a new day's logs) take an
+            // insert-only path, with no read-before-write per account.
+            var freshDays: Set<String> = []
+            for day in Set(days.map(\.day)) {
+                let stored = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account_day WHERE day = ?)", arguments: [day]) ?? true
+                if !stored { freshDays.insert(day) }
+            }
             var start = days.startIndex
             while start < days.endIndex {
                 var end = start + 1
@@ -57,7 +64,7 @@ extension CaseStore {
                 }
                 let group = days[start..<end]
                 for day in group {
-                    if try statements.storeDay(day, runID: runID) {
+                    if try statements.storeDay(day, runID: runID, fresh: freshDays.contains(day.day)) {
                         outcome.accountDaysWritten += 1
                     } else {
                         outcome.accountDaysUnchanged += 1
@@ -260,7 +267,16 @@ private struct RecordStatements {
 
     /// Writes one account day and its rule hits unless they already hold exactly this.
     /// Returns whether anything was written.
-    func storeDay(_ d: PreparedDay, runID: Int64) throws -> Bool {
+    /// Writes one account day unless it is stored already, identically. `fresh`: no row
+    /// of this day exists, so nothing needs reading first.
+    func storeDay(_ d: PreparedDay, runID: Int64, fresh: Bool) throws -> Bool {
+        if fresh {
+            try upsertDay.execute(arguments: [d.accountID, d.day, d.features, d.evidence, d.score, d.flagged, d.bias, runID])
+            for h in d.hits {
+                try insertHit.execute(arguments: [d.accountID, d.day, h.ruleID, h.title, h.weight, h.tags, h.explanation, h.values])
+            }
+            return true
+        }
         var dayChanged = true
         if let row = try Row.fetchOne(selectDay, arguments: [d.accountID, d.day]) {
             dayChanged =
