@@ -53,14 +53,25 @@ public struct TopKCounter<Key: Hashable & Sendable>: Sendable, Mergeable {
     }
 
     public mutating func merge(_ other: TopKCounter<Key>) {
-        var all = counts
-        for (k, v) in zip(other.keys, other.values) { all[k, default: 0] += v }
-        if all.count > capacity {
-            let cut = all.values.sorted(by: >)[capacity]
-            all = all.compactMapValues { $0 > cut ? $0 - cut : nil }
+        // Add the counters (linear search: both hold at most `capacity` keys), then trim.
+        for (k, v) in zip(other.keys, other.values) {
+            if let i = keys.firstIndex(of: k) {
+                values[i] += v
+            } else {
+                keys.append(k)
+                values.append(v)
+            }
         }
-        keys = Array(all.keys)
-        values = keys.map { all[$0]! }
+        guard keys.count > capacity else { return }
+        let cut = values.sorted(by: >)[capacity]
+        var k = 0
+        for i in keys.indices where values[i] > cut {
+            keys[k] = keys[i]
+            values[k] = values[i] - cut
+            k += 1
+        }
+        keys.removeLast(keys.count - k)
+        values.removeLast(values.count - k)
     }
 
     public var maxCount: Int { values.max() ?? 0 }
