@@ -52,8 +52,8 @@ public struct FeatureAccumulator: Sendable {
             working[slot].state.add(
                 e, dayStart: dayStart,
                 userAgentHash: e.userAgent == 0 ? 0 : interner.hash(e.userAgent),
-                apiKeyHash: e.apiKey == 0 ? 0 : interner.hash(e.apiKey),
-                sessionHash: e.session == 0 ? 0 : interner.hash(e.session),
+                apiKeyHash: e.apiKeyHash,
+                sessionHash: e.sessionHash,
                 ja4Hash: e.ja4 == 0 ? 0 : interner.hash(e.ja4),
                 modelCap: cap)
             if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }

@@ -456,7 +456,18 @@ struct LineScanner {
                         }
                         event.requestIDOffset = UInt32(truncatingIfNeeded: off)
                         event.requestIDLength = UInt32(arena.count - off)
-                    case .apiKeyID, .orgID, .plan, .sessionID, .userAgent, .acceptLanguage, .clientTimezone, .ja4, .endpoint, .model:
+                    case .apiKeyID, .sessionID:
+                        guard c == 0x22 else {
+                            guard skipValue() else { return syntax("a value") }
+                            tally.ignored(field)
+                            break
+                        }
+                        guard let s = stringValue() else { return .bad(.invalidJSON, "invalid JSON: unterminated string") }
+                        guard let h = withStringBytes(s, &scratch, { stableHash($0) | 1 }) else {
+                            return .bad(.invalidJSON, "invalid escape in \(field.name)")
+                        }
+                        if field == .apiKeyID { event.apiKeyHash = h } else { event.sessionHash = h }
+                    case .orgID, .plan, .userAgent, .acceptLanguage, .clientTimezone, .ja4, .endpoint, .model:
                         guard c == 0x22 else {
                             guard skipValue() else { return syntax("a value") }
                             tally.ignored(field)
@@ -467,10 +478,8 @@ struct LineScanner {
                             return .bad(.invalidJSON, "invalid escape in \(field.name)")
                         }
                         switch field {
-                        case .apiKeyID: event.apiKey = id
                         case .orgID: event.org = id
                         case .plan: event.plan = id
-                        case .sessionID: event.session = id
                         case .userAgent: event.userAgent = id
                         case .acceptLanguage: event.acceptLanguage = id
                         case .clientTimezone: event.clientTimezone = id

@@ -11,10 +11,13 @@ public struct RequestEvent: Sendable, Equatable {
     /// Byte range of `request_id` in the batch's text arena (`requestIDLength == 0`: absent).
     public var requestIDOffset: UInt32 = 0
     public var requestIDLength: UInt32 = 0
-    public var apiKey: UInt32 = 0
+    /// Stable hash of `api_key_id` (`0`: absent). Keys and sessions are only ever counted,
+    /// and a day has millions of distinct sessions, so they are hashed, not interned.
+    public var apiKeyHash: UInt64 = 0
     public var org: UInt32 = 0
     public var plan: UInt32 = 0
-    public var session: UInt32 = 0
+    /// Stable hash of `session_id` (`0`: absent).
+    public var sessionHash: UInt64 = 0
     public var userAgent: UInt32 = 0
     public var acceptLanguage: UInt32 = 0
     public var clientTimezone: UInt32 = 0

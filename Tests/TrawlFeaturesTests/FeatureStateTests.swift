@@ -54,8 +54,8 @@ import TrawlModel
             // 20 addresses per account: the top-k summary stays exact, so merges must match exactly.
             e.clientIP = IPAddress(v4: 0x0A00_0000 | UInt32(i % 100))
             e.userAgent = interner.intern("ua-\(i % 4)")
-            e.session = interner.intern("s-\(i % 50)")
-            e.apiKey = interner.intern("k-\(i % 3)")
+            e.sessionHash = stableHash("s-\(i % 50)") | 1
+            e.apiKeyHash = stableHash("k-\(i % 3)") | 1
             e.plan = interner.intern(i % 2 == 0 ? "pro" : "max_20x")
             e.model = interner.intern("claude-opus-4")
             e.inputTokens = Int64(i % 1000)

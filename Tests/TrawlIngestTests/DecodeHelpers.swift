@@ -13,8 +13,8 @@ struct ResolvedEvent: Equatable, CustomStringConvertible {
     var userAgent: String
     var plan: String
     var model: String
-    var session: String
-    var apiKey: String
+    var session: UInt64
+    var apiKey: UInt64
     var inputTokens: Int64
     var outputTokens: Int64
     var maxTokens: Int64
@@ -63,7 +63,7 @@ func decodeFile(_ path: String, chunkSize: Int = 1 << 16, maxLineBytes: Int = 1 
                     ResolvedEvent(
                         ts: e.ts, account: i.string(e.account), ip: e.clientIP.description, port: e.clientPort,
                         requestID: batch.requestID(of: e), userAgent: i.string(e.userAgent), plan: i.string(e.plan),
-                        model: i.string(e.model), session: i.string(e.session), apiKey: i.string(e.apiKey),
+                        model: i.string(e.model), session: e.sessionHash, apiKey: e.apiKeyHash,
                         inputTokens: e.inputTokens, outputTokens: e.outputTokens, maxTokens: e.maxTokens,
                         latencyMs: e.latencyMs, turns: e.turns, status: e.status, temperature: e.temperature,
                         flags: e.flags.rawValue, simhash: e.promptSimhash))
