@@ -38,14 +38,7 @@ public struct TopKCounter<Key: Hashable & Sendable>: Sendable, Mergeable {
         // Full: the classic Misra-Gries step. Decrement every counter by the smallest of
         // (count, min counter); drop those that reach zero; keep the newcomer's rest.
         let cut = min(count, values.min() ?? 0)
-        var k = 0
-        for i in keys.indices where values[i] > cut {
-            keys[k] = keys[i]
-            values[k] = values[i] - cut
-            k += 1
-        }
-        keys.removeLast(keys.count - k)
-        values.removeLast(values.count - k)
+        subtract(cut)
         if count > cut && keys.count < capacity {
             keys.append(key)
             values.append(count - cut)
@@ -63,7 +56,11 @@ public struct TopKCounter<Key: Hashable & Sendable>: Sendable, Mergeable {
             }
         }
         guard keys.count > capacity else { return }
-        let cut = values.sorted(by: >)[capacity]
+        subtract(values.sorted(by: >)[capacity])
+    }
+
+    /// Lowers every counter by `cut` and drops those that reach zero.
+    private mutating func subtract(_ cut: Int) {
         var k = 0
         for i in keys.indices where values[i] > cut {
             keys[k] = keys[i]
