@@ -44,7 +44,7 @@ public enum AccountRegistryReader {
         }
         if let error = chunker.streamError {
             result.tally.record(
-                error.reason == .truncatedStream("gzip") || error.reason == .truncatedStream("zstd") ? .truncatedStream : .corruptStream,
+                { if case .truncatedStream = error.reason { return .truncatedStream } else { return .corruptStream } }(),
                 at: LinePosition(fileIndex: 0, sequence: 0, lineInChunk: result.lines), detail: error.description)
         }
         return result
