@@ -206,8 +206,21 @@ struct LineScanner {
                 return (j, escaped)
             }
             if c == 0x5C {
+                // Escapes are checked even in strings that are only skipped (prompts,
+                // unknown fields): a line with a malformed escape is not JSON.
+                guard j + 1 < n else { return nil }
+                switch p[j + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    j += 2
+                case UInt8(ascii: "u"):
+                    guard j + 6 <= n else { return nil }
+                    for k in 2..<6 where IPAddress.hexValue(p[j + k]) == nil { return nil }
+                    j += 6
+                default:
+                    return nil
+                }
                 escaped = true
-                j += 2
                 continue
             }
             if c < 0x20 { return nil }
@@ -249,6 +262,7 @@ struct LineScanner {
             return (0, false)
         }
         if digits == 0 { return (0, false) }
+        if digits > 1 && p[i - digits] == 48 { return nil }  // leading zero: not JSON; the fallback rejects it
         if i < n && (p[i] == UInt8(ascii: ".") || p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) { return nil }
         return (neg ? -v : v, true)
     }
@@ -265,50 +279,102 @@ struct LineScanner {
         return true
     }
 
-    /// Skips any JSON value (used for unknown fields and prompts).
-    mutating func skipValue() -> Bool {
+    /// Skips a number, checking JSON's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    mutating func skipNumber() -> Bool {
+        @inline(__always) func digits() -> Int {
+            let start = i
+            while i < n && p[i] >= 48 && p[i] <= 57 { i += 1 }
+            return i - start
+        }
+        if i < n && p[i] == UInt8(ascii: "-") { i += 1 }
+        guard i < n, p[i] >= 48 && p[i] <= 57 else { return false }
+        if p[i] == 48 { i += 1 } else { _ = digits() }
+        if i < n && p[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digits() > 0 else { return false }
+        }
+        if i < n && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
+            i += 1
+            if i < n && (p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")) { i += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return true
+    }
+
+    /// Skips a nested object or array, checking its structure. Iterative, with its own
+    /// stack, so deep nesting cannot exhaust the thread's stack.
+    mutating func skipContainer() -> Bool {
+        var stack: [UInt8] = []
+        while true {
+            // A value starts at `i`.
+            skipWS()
+            guard i < n else { return false }
+            let c = p[i]
+            if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                i += 1
+                skipWS()
+                guard i < n else { return false }
+                if p[i] == (c == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    i += 1  // an empty container is a whole value
+                } else {
+                    stack.append(c)
+                    if c == UInt8(ascii: "{") {
+                        guard memberKey() else { return false }
+                    }
+                    continue
+                }
+            } else {
+                guard skipScalar() else { return false }
+            }
+            // After a value: a separator, or the end of one or more containers.
+            while true {
+                guard let open = stack.last else { return true }
+                skipWS()
+                guard i < n else { return false }
+                let d = p[i]
+                if d == UInt8(ascii: ",") {
+                    i += 1
+                    if open == UInt8(ascii: "{") {
+                        skipWS()
+                        guard memberKey() else { return false }
+                    }
+                    break
+                }
+                if (d == UInt8(ascii: "}") && open == UInt8(ascii: "{")) || (d == UInt8(ascii: "]") && open == UInt8(ascii: "[")) {
+                    i += 1
+                    stack.removeLast()
+                    continue
+                }
+                return false
+            }
+        }
+    }
+
+    /// A member's `"key" :` inside a skipped object.
+    mutating func memberKey() -> Bool {
+        guard i < n, p[i] == 0x22, stringValue() != nil else { return false }
+        skipWS()
+        guard i < n, p[i] == UInt8(ascii: ":") else { return false }
+        i += 1
+        return true
+    }
+
+    /// Skips a string, number or literal.
+    mutating func skipScalar() -> Bool {
         guard i < n else { return false }
-        let c = p[i]
-        switch c {
-        case 0x22:
-            return stringValue() != nil
+        switch p[i] {
+        case 0x22: return stringValue() != nil
         case UInt8(ascii: "t"): return literal("true")
         case UInt8(ascii: "f"): return literal("false")
         case UInt8(ascii: "n"): return literal("null")
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            var depth = 0
-            while i < n {
-                let d = p[i]
-                if d == 0x22 {
-                    guard stringValue() != nil else { return false }
-                    continue
-                }
-                if d == UInt8(ascii: "{") || d == UInt8(ascii: "[") { depth += 1 }
-                if d == UInt8(ascii: "}") || d == UInt8(ascii: "]") {
-                    depth -= 1
-                    if depth == 0 {
-                        i += 1
-                        return true
-                    }
-                }
-                i += 1
-            }
-            return false
-        default:
-            guard isNumberStart(c) else { return false }
-            i += 1
-            while i < n {
-                let d = p[i]
-                if (d >= 48 && d <= 57) || d == UInt8(ascii: ".") || d == UInt8(ascii: "e") || d == UInt8(ascii: "E")
-                    || d == UInt8(ascii: "+") || d == UInt8(ascii: "-")
-                {
-                    i += 1
-                } else {
-                    break
-                }
-            }
-            return true
+        default: return skipNumber()
         }
+    }
+
+    /// Skips any JSON value (used for unknown fields and prompts).
+    mutating func skipValue() -> Bool {
+        guard i < n else { return false }
+        return p[i] == UInt8(ascii: "{") || p[i] == UInt8(ascii: "[") ? skipContainer() : skipScalar()
     }
 
     /// The bytes of a string value with escapes decoded (into `scratch` when needed).
@@ -528,21 +594,23 @@ struct LineScanner {
                         }
                     case .temperature:
                         let start = i
-                        guard isNumberStart(c), skipValue() else {
+                        guard isNumberStart(c) else {
                             guard skipValue() else { return syntax("a value") }
                             tally.ignored(field)
                             break
                         }
+                        guard skipNumber() else { return .bad(.invalidJSON, "invalid JSON: malformed number in temperature") }
                         if let t = parseDouble(start, i) { event.temperature = Float(t) } else { tally.ignored(field) }
                     case .prompt, .systemPrompt:
                         guard skipValue() else { return .bad(.invalidJSON, "invalid JSON in \(field.name)") }
                         event.flags.insert(field == .prompt ? .hasPrompt : .hasSystemPrompt)
                     case .promptSimhash:
-                        guard c == 0x22, let s = stringValue() else {
+                        guard c == 0x22 else {
                             guard skipValue() else { return syntax("a value") }
                             tally.ignored(field)
                             break
                         }
+                        guard let s = stringValue() else { return .bad(.invalidJSON, "invalid JSON: unterminated string") }
                         if !s.escaped, s.end - s.start == 16, let v = parseHex64(s.start) {
                             event.promptSimhash = v
                             event.flags.insert(.simhashKnown)

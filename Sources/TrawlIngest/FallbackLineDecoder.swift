@@ -1,4 +1,5 @@
 import Foundation
+import TrawlModel
 
 /// The general JSON path for lines the byte scanner cannot take (escaped keys, integers
 /// written as `1.0` or `1e3`): parses with Foundation and rewrites the canonical fields
@@ -21,13 +22,59 @@ enum FallbackLineDecoder {
         return String(cString: number.objCType) == "c"
     }
 
+    /// The line with every unpaired `\uD800`-`\uDFFF` escape replaced by `\uFFFD`, or
+    /// `nil` when it has none.
+    static func replacingLoneSurrogates(_ bytes: [UInt8]) -> [UInt8]? {
+        func hex4(_ at: Int) -> UInt32? {
+            guard at + 4 <= bytes.count else { return nil }
+            var v: UInt32 = 0
+            for k in at..<(at + 4) {
+                guard let h = IPAddress.hexValue(bytes[k]) else { return nil }
+                v = v << 4 | UInt32(h)
+            }
+            return v
+        }
+        func isEscapeU(_ at: Int) -> Bool {
+            at + 1 < bytes.count && bytes[at] == UInt8(ascii: "\\") && bytes[at + 1] == UInt8(ascii: "u")
+        }
+        var out = bytes
+        var changed = false
+        var i = 0
+        while i < bytes.count {
+            guard bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count else {
+                i += 1
+                continue
+            }
+            guard bytes[i + 1] == UInt8(ascii: "u"), let v = hex4(i + 2) else {
+                i += 2  // another escape: skip both bytes
+                continue
+            }
+            if v >= 0xD800 && v < 0xDC00, isEscapeU(i + 6), let low = hex4(i + 8), low >= 0xDC00 && low < 0xE000 {
+                i += 12  // a proper pair
+                continue
+            }
+            if v >= 0xD800 && v < 0xE000 {
+                out.replaceSubrange((i + 2)..<(i + 6), with: Array("FFFD".utf8))
+                changed = true
+            }
+            i += 6
+        }
+        return changed ? out : nil
+    }
+
     static func normalise(_ line: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], Failure> {
-        let data = Data(buffer: line)
         let parsed: Any
         do {
-            parsed = try JSONSerialization.jsonObject(with: data, options: [])
+            parsed = try JSONSerialization.jsonObject(with: Data(buffer: line), options: [])
         } catch {
-            return .failure(Failure(reason: .invalidJSON, detail: "invalid JSON"))
+            // Foundation refuses lone surrogate escapes (`\ud800`), which JSON's grammar
+            // allows; the scanner reads them as U+FFFD, so the fallback does the same.
+            guard let repaired = replacingLoneSurrogates(Array(line)),
+                let again = try? JSONSerialization.jsonObject(with: Data(repaired), options: [])
+            else {
+                return .failure(Failure(reason: .invalidJSON, detail: "invalid JSON"))
+            }
+            parsed = again
         }
         guard let object = parsed as? [String: Any] else {
             return .failure(Failure(reason: .invalidJSON, detail: "invalid JSON: the line is not an object"))
