@@ -39,6 +39,9 @@ public struct CanonicalLogDecoder: Sendable {
     public var interner = StringInterner()
     public var tally = BadLineTally()
     public let maxLineBytes: Int
+    /// Quote offending values (addresses, times) in bad-line details. Off by default:
+    /// reports name the file, line and field, not the data (`trawl analyze --verbose`).
+    public var quoteValues = false
     private var scratch: [UInt8] = []
 
     public init(maxLineBytes: Int = 1 << 20) { self.maxLineBytes = maxLineBytes }
@@ -88,6 +91,7 @@ public struct CanonicalLogDecoder: Sendable {
         }
         if blank { return }
         var scanner = LineScanner(p: p, n: n)
+        scanner.quoteValues = quoteValues
         var event = RequestEvent()
         let arenaMark = batch.arena.count
         let ignoredBefore = tally.ignoredFields
@@ -118,6 +122,7 @@ public struct CanonicalLogDecoder: Sendable {
             case .success(let canonical):
                 canonical.withUnsafeBufferPointer { b in
                     var again = LineScanner(p: b.baseAddress!, n: b.count)
+                    again.quoteValues = quoteValues
                     var ev = RequestEvent()
                     switch again.scan(&ev, &interner, &batch.arena, &scratch, &tally) {
                     case .ok: batch.events.append(ev)
@@ -156,6 +161,8 @@ struct LineScanner {
     let n: Int
     var i = 0
     var sawNonASCII = false
+    /// Whether error details may quote values from the line (addresses, times).
+    var quoteValues = false
 
     init(p: UnsafePointer<UInt8>, n: Int) {
         self.p = p
@@ -644,6 +651,7 @@ struct LineScanner {
     }
 
     func quote(_ start: Int, _ end: Int) -> String {
+        guard quoteValues else { return "(value hidden; --verbose shows it)" }
         let len = min(end - start, 64)
         let text = String(decoding: UnsafeBufferPointer(start: p + start, count: len), as: UTF8.self)
         return "\"" + text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined()

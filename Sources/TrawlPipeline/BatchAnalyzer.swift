@@ -18,6 +18,8 @@ public struct AnalyzeOptions: Sendable {
     public var maxBadRatio: Double?
     public var chunkSize = 4 << 20
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Quote offending values in bad-line reports.
+    public var verbose = false
 
     public init(inputs: [String]) { self.inputs = inputs }
 }
@@ -118,6 +120,7 @@ public enum BatchAnalyzer {
         aggregator.chunkSize = options.chunkSize
         aggregator.maxLineBytes = options.maxLineBytes
         aggregator.workers = options.workers
+        aggregator.quoteValues = options.verbose
         var aggregate = aggregator.run(files, progress: progress)
         let aggregated = Date()
         for e in aggregate.fileErrors { logger.error("\(e.description)") }

@@ -41,6 +41,8 @@ public struct LogAggregator: Sendable {
     public var chunkSize = 4 << 20
     public var maxLineBytes = 1 << 20
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Quote offending values in bad-line reports (see `CanonicalLogDecoder.quoteValues`).
+    public var quoteValues = false
     public let plans: PlanCatalog
 
     public init(plans: PlanCatalog) { self.plans = plans }
@@ -66,6 +68,7 @@ public struct LogAggregator: Sendable {
         let started = Date()
         let pool = ChunkPool(chunkSize: chunkSize)
         let workers = (0..<self.workers).map { _ in Worker(maxLineBytes: maxLineBytes, plans: plans) }
+        for w in workers { w.decoder.quoteValues = quoteValues }
         let linesDone = Atomic<Int>(0)
         let partitions = workers.count
         let group = DispatchGroup()

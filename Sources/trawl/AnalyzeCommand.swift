@@ -46,6 +46,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: .hidden) var chunkSize = 4 << 20
     @Option(help: "Decoding threads (default: one per core).") var workers: Int?
 
+    @Flag(help: "Quote the offending values (addresses, times) in bad-line reports.")
+    var verbose = false
+
     @Flag(help: "Print the run summary as one JSON line on standard output.")
     var summaryJson = false
 
@@ -67,6 +70,7 @@ struct AnalyzeCommand: ParsableCommand {
         options.maxBadRatio = maxBadRatio
         options.chunkSize = chunkSize
         if let workers { options.workers = max(1, workers) }
+        options.verbose = verbose
         do {
             let outcome = try BatchAnalyzer.run(options, progress: Terminal.progressLine())
             Terminal.printSummary(outcome.summary)

@@ -46,6 +46,9 @@ import Testing
         #expect(summary?["badLines"] as? Int == 1)
         #expect(summary?["casesOpened"] as? Int == 1)
         #expect(r.stderr.contains("<stdin>:3951: invalid_field.client_ip"))
+        #expect(!r.stderr.contains("999.1.1.1"))  // values are quoted only with --verbose
+        let verbose = try trawl(["analyze", "-", "--db", dir.file("v.sqlite"), "--verbose"], stdin: Data(input.utf8))
+        #expect(verbose.stderr.contains(#"client_ip is not an IPv4 or IPv6 address: "999.1.1.1""#))
         let list = try trawl(["cases", "list", "--db", db, "--json"])
         #expect(list.stdout.split(separator: "\n").count == 1)
         #expect(list.stdout.contains(#""subject":"acct-pool""#))
