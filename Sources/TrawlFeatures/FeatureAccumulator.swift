@@ -25,7 +25,8 @@ public struct FeatureAccumulator: Sendable {
 
     private var index = SlotTable()
     private var working: [Working] = []
-    private var capByModel: [UInt32: Int64?] = [:]
+    /// Output cap by interned model id: -2 not looked up yet, -1 no cap known.
+    private var capByModel: [Int64] = []
     public let plans: PlanCatalog
 
     public init(plans: PlanCatalog) { self.plans = plans }
@@ -41,12 +42,10 @@ public struct FeatureAccumulator: Sendable {
             if slot == working.count { working.append(Working()) }
             var cap: Int64? = nil
             if e.model != 0 {
-                if let cached = capByModel[e.model] {
-                    cap = cached
-                } else {
-                    cap = plans.outputCaps[interner.string(e.model)]
-                    capByModel[e.model] = cap
-                }
+                let m = Int(e.model)
+                if m >= capByModel.count { capByModel.append(contentsOf: repeatElement(-2, count: m + 1 - capByModel.count)) }
+                if capByModel[m] == -2 { capByModel[m] = plans.outputCaps[interner.string(e.model)] ?? -1 }
+                if capByModel[m] >= 0 { cap = capByModel[m] }
             }
             let dayStart = Int64(day) * TimestampParser.millisPerDay
             working[slot].state.add(

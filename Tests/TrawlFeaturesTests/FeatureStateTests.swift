@@ -212,3 +212,23 @@ struct SplitMix {
         #expect((f["distinct_ips"]?.number ?? 0) <= 99)
     }
 }
+
+@Suite struct ModelCapTests {
+    /// max_tokens at the model's cap (rules/plans.yaml) counts; an unknown model does not.
+    @Test func capShareUsesThePlanCatalog() {
+        var interner = StringInterner()
+        var events: [RequestEvent] = []
+        for (model, maxTokens) in [("claude-opus-4", 32000), ("claude-opus-4", 1000), ("mystery", 99999), ("claude-opus-4", 32000)] {
+            var e = RequestEvent()
+            e.account = interner.intern("a")
+            e.model = interner.intern(model)
+            e.maxTokens = Int64(maxTokens)
+            events.append(e)
+        }
+        var acc = FeatureAccumulator(plans: PlanCatalog(outputCaps: ["claude-opus-4": 32000]))
+        acc.add(events, arena: [], interner: interner)
+        let state = acc.export(interner: interner).values.first!
+        #expect(state.capKnown == 3)
+        #expect(state.atCap == 2)
+    }
+}
