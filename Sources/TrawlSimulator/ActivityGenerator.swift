@@ -13,6 +13,7 @@ struct ActivityGenerator {
     var dayAddresses: [IPAddress] = []
     var day24: [UInt32] = []
     var daySite: UInt64 = 0
+    var burstStarts: [Int64] = []
     var text: [UInt8] = []
 
     init(world: World) {
@@ -29,6 +30,7 @@ struct ActivityGenerator {
         switch p.population {
         case .individual, .carrierCGNAT, .officeNAT, .universityNAT, .vpnUser, .traveller, .teamManyKeys:
             human(p, day, &rng)
+        case .powerUser: powerUser(p, day, &rng)
         case .heavyAutomation: automation(p, day, &rng)
         case .pooled, .evasivePooled: reseller(p, day, &rng)
         case .distillation: distiller(p, day, &rng)
@@ -195,7 +197,7 @@ struct ActivityGenerator {
 
     private func sessionIP(_ p: AccountProfile, _ rng: inout SimulationRandom) -> IPAddress {
         switch p.population {
-        case .individual: return p.home[rng.chance(0.7) ? 0 : rng.int(p.home.count)]
+        case .individual, .powerUser: return p.home[rng.chance(0.7) ? 0 : rng.int(p.home.count)]
         case .carrierCGNAT: return NetworkCatalog.host(in: rng.pick(day24), rng: &rng)
         case .vpnUser, .traveller: return rng.pick(dayAddresses)
         default: return rng.pick(p.home)
@@ -312,6 +314,131 @@ struct ActivityGenerator {
                 requests.append(s)
             }
             t += Int64(q.latency) + Int64(gap)
+        }
+    }
+
+    // MARK: - Power users
+
+    /// One developer whose coding agent fans out into parallel sub-agents: the developer's
+    /// own agent sessions (as `humanSession`) carry about a fifth of the volume, and bursts
+    /// of 3–`agentWidth` sub-agent sessions with long requests carry the rest, one burst
+    /// after another (the agent waits for its sub-agents), in waking hours only. The day's
+    /// busiest 5 hours are then filled to 60–100% of the plan window, and on about one day
+    /// in four to 105–135%, so that the plan limit refuses some requests.
+    ///
+    /// The number of sessions keeps its full shape (30–80 a day) down to a `requestScale` of
+    /// about 0.3, where requests per session carry the scaling; below that a day has about
+    /// one session per 4 requests.
+    private mutating func powerUser(_ p: AccountProfile, _ day: DayContext, _ rng: inout SimulationRandom) {
+        guard rng.chance(p.activeDays) else { return }
+        let weekend = day.isWeekend ? 0.85 : 1
+        let volume = p.daily * day.scale * rng.logNormal(median: 1, sigma: 0.25) * weekend
+        fillWeights(p, offsetMinutes: Geography.zones[Int(p.zone)].offsetMinutes)
+        // Agents run only while their owner is awake.
+        for h in 0..<24 where weights[h] < 0.05 { weights[h] = 0 }
+        let first = requests.count
+        let sessions = max(1, Int(min(p.sessionsPerDay * weekend * rng.uniform(0.85, 1.15), volume / 4)))
+        let own = min(sessions, rng.poisson(volume * 0.2 / Self.meanSessionLength(.cli)))
+        for _ in 0..<own {
+            let client = p.clients[rng.chance(0.7) ? 0 : rng.int(p.clients.count)]
+            humanSession(p, day, client: client, key: rng.chance(0.85) ? 0 : rng.int(p.keys.count), zone: p.zone, &rng)
+        }
+        let agents = sessions - own
+        if agents > 0 {
+            let meanLength = max(1, volume * 0.8 / Double(agents))
+            let bursts = max(1, Int((Double(agents) * 2 / Double(3 + p.agentWidth)).rounded()))
+            burstStarts.removeAll(keepingCapacity: true)
+            for _ in 0..<bursts { burstStarts.append(sampleTime(day, &rng)) }
+            burstStarts.sort()
+            var free = Int64.min
+            for start in burstStarts {
+                let t0 = max(start, free)
+                let client = p.clients[rng.chance(0.7) ? 0 : rng.int(p.clients.count)]
+                let key = rng.chance(0.85) ? 0 : rng.int(p.keys.count)
+                let ip = sessionIP(p, &rng)
+                let model = model(p, &rng)
+                var end = t0
+                for _ in 0..<rng.int(3, p.agentWidth) {
+                    let length = min(150, rng.geometric(mean: meanLength))
+                    end = max(
+                        end,
+                        subAgent(
+                            p, start: t0 + Int64(rng.int(200, 6000)), length: length, client: client, key: key, ip: ip,
+                            model: model, &rng))
+                }
+                free = end + Int64(rng.logNormal(median: 60_000, sigma: 0.8))
+            }
+        }
+        // Most days stay under the limit; a crunch day pushes past it and meets 429s.
+        let fill = rng.chance(0.25) ? rng.uniform(1.05, 1.35) : rng.uniform(0.6, 1)
+        fillBusiestWindow(from: first, target: fill * Double(p.plan.windowTokens))
+    }
+
+    /// One sub-agent: a session of its own, sequential tool-use requests of 20–120 s each.
+    /// Returns the time its last request ends.
+    private mutating func subAgent(
+        _ p: AccountProfile, start: Int64, length: Int, client: Int16, key: Int, ip: IPAddress, model: Model,
+        _ rng: inout SimulationRandom
+    ) -> Int64 {
+        let session = rng.next() | 1
+        let port = Self.port(ClientCatalog.all[Int(client)].family, &rng)
+        let thinking = rng.chance(p.thinkingShare)
+        var t = start
+        var context = 0
+        for r in 0..<length {
+            var q = Request()
+            q.ts = t
+            q.ip = ip
+            q.port = port
+            q.client = client
+            q.key = Int16(key)
+            q.lang = p.lang
+            q.zone = p.zone
+            q.model = model
+            q.session = session
+            q.thinking = thinking
+            q.turns = Int16(min(401, 1 + 2 * r))
+            q.promptSeed = rng.next()
+            q.inputTokens = r == 0 ? Self.tokens(6000, 0.6, &rng) : Self.tokens(1500, 1.0, &rng)
+            q.cacheRead = context
+            q.promptGroup = r == 0 ? .coding : .toolResult
+            q.maxTokens = min(32000, model.outputCap)
+            q.outputTokens = min(q.maxTokens, Self.tokens(2200, 0.5, &rng))
+            q.system = Int16(PromptSource.System.claudeCode)
+            q.latency = min(120_000, max(20_000, Self.latency(q, &rng)))
+            requests.append(q)
+            context += q.inputTokens + q.outputTokens
+            if context > 160_000 { context = 30_000 }
+            t += Int64(q.latency) + Int64(rng.logNormal(median: 1500, sigma: 0.6))
+        }
+        return t
+    }
+
+    /// Scales the input tokens of `requests[first...]` by one factor (within the context cap)
+    /// so that their busiest 5 hours (a sliding window) carry about `target` tokens. Outputs,
+    /// and so latencies and timing, stay as generated.
+    private mutating func fillBusiestWindow(from first: Int, target: Double) {
+        guard first < requests.count else { return }
+        requests[first...].sort { $0.ts < $1.ts }
+        var lo = first
+        var input = 0, output = 0, bestInput = 0, bestOutput = 0
+        for hi in first..<requests.count {
+            input += requests[hi].inputTokens
+            output += requests[hi].outputTokens
+            while requests[hi].ts - requests[lo].ts >= PlanLimits.windowMilliseconds {
+                input -= requests[lo].inputTokens
+                output -= requests[lo].outputTokens
+                lo += 1
+            }
+            if input + output > bestInput + bestOutput {
+                bestInput = input
+                bestOutput = output
+            }
+        }
+        guard bestInput > 0 else { return }
+        let factor = max(0, target - Double(bestOutput)) / Double(bestInput)
+        for i in first..<requests.count {
+            requests[i].inputTokens = max(1, min(1_000_000, Int(Double(requests[i].inputTokens) * factor)))
         }
     }
 

@@ -33,6 +33,11 @@ enum ClientCatalog {
         all[$0].family == .sdk && !all[$0].userAgent.starts(with: "Anthropic/".bytes)
     }
 
+    /// Coding agents that run as an IDE extension.
+    static let ideExtensions: [Int] = cli.filter {
+        all[$0].userAgent.starts(with: "Cline/".bytes) || all[$0].userAgent.starts(with: "RooCode/".bytes)
+    }
+
     private static func indices(_ f: ClientFamily) -> [Int] { all.indices.filter { all[$0].family == f } }
 
     private static func build() -> [ClientStack] {

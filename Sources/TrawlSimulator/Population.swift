@@ -1,4 +1,4 @@
-/// The behaviour that generated an account: eight benign populations and four abusive ones.
+/// The behaviour that generated an account: nine benign populations and four abusive ones.
 ///
 /// Each has a share of the world's accounts (`share`), tuned so that a 2,000-account world
 /// has at least 40 accounts in every population and at least 100 pooled ones.
@@ -19,6 +19,10 @@ public enum Population: String, CaseIterable, Sendable, Codable {
     case heavyAutomation = "heavy_automation"
     /// A team on one account: many API keys and sessions, few egress addresses, working hours.
     case teamManyKeys = "team_many_keys"
+    /// One developer on a Max plan running coding agents with parallel sub-agents: 30–80
+    /// sessions a day, bursts of 3–8 long requests in flight, windows filled to 60–100% of
+    /// the plan and now and then past it, from one or two networks with a sleep gap.
+    case powerUser = "power_user"
     /// A reseller's account: many customers through a rotating residential-proxy pool, 24/7, near the plan limit.
     case pooled
     /// A reseller that hides: a daily idle gap, sticky proxies (4–10 a day), 2–3 clients, lower volume.
@@ -31,7 +35,7 @@ public enum Population: String, CaseIterable, Sendable, Codable {
     /// Expected share of accounts.
     public var share: Double {
         switch self {
-        case .individual: 0.42
+        case .individual: 0.39
         case .carrierCGNAT: 0.12
         case .officeNAT: 0.08
         case .universityNAT: 0.05
@@ -39,6 +43,7 @@ public enum Population: String, CaseIterable, Sendable, Codable {
         case .traveller: 0.03
         case .heavyAutomation: 0.03
         case .teamManyKeys: 0.03
+        case .powerUser: 0.03
         case .pooled: 0.08
         case .evasivePooled: 0.04
         case .distillation: 0.045

@@ -357,6 +357,27 @@ struct WorldBuilder {
             let isp = catalog.anyProvider(.residential, in: a.country, rng: &rng)
             a.home = [NetworkCatalog.host(in: catalog.random24(isp, rng: &rng), rng: &rng)]
             a.itinerary = itinerary(home: a.country, days: spec.days)
+        case .powerUser:
+            locale(&a, country: rng.weighted(Geography.userWeights))
+            personal(&a)
+            // Agents run while their owner works: a daytime peak more than an evening one.
+            a.eveningBias = rng.uniform(0, 0.35)
+            a.plan = rng.chance(0.75) ? .max20x : .max5x
+            a.clients = [Int16(rng.pick(ClientCatalog.cli.prefix(10).map { $0 }))]
+            if rng.chance(0.4) { a.clients.append(Int16(rng.pick(ClientCatalog.ideExtensions))) }
+            a.daily = rng.logUniform(800, 2500)
+            a.sessionsPerDay = rng.uniform(35, 75)
+            a.agentWidth = rng.int(4, 8)
+            a.activeDays = rng.uniform(0.85, 0.97)
+            // Home (sometimes renumbered inside the ISP's /24) and sometimes an office.
+            let isp = catalog.anyProvider(.residential, in: a.country, rng: &rng)
+            let key = catalog.random24(isp, rng: &rng)
+            a.home = [NetworkCatalog.host(in: key, rng: &rng)]
+            if rng.chance(0.3) { a.home.append(NetworkCatalog.host(in: key, rng: &rng)) }
+            if rng.chance(0.4) {
+                let office = catalog.anyProvider(.business, in: a.country, rng: &rng)
+                a.home.append(NetworkCatalog.host(in: catalog.random24(office, rng: &rng), rng: &rng))
+            }
         case .heavyAutomation:
             locale(&a, country: rng.weighted(Geography.userWeights))
             a.rhythm = .flat
@@ -476,7 +497,9 @@ struct WorldBuilder {
             r.payment = a.plan == .free ? 0 : rng.chance(evasive ? 0.2 : 0.5) ? rng.pick(op.cards) : rng.next() | 1
             r.kyc = ["none", "failed", "passed"][rng.weighted([0.85, 0.05, 0.1])]
         } else {
-            let ageDays = rng.chance(0.06) ? rng.uniform(1, 30) : rng.logUniform(20, 900)
+            let ageDays =
+                a.population == .powerUser
+                ? rng.logUniform(60, 900) : rng.chance(0.06) ? rng.uniform(1, 30) : rng.logUniform(20, 900)
             r.createdAt = firstDayStart - Int64(ageDays * 86_400_000)
             r.signupIP = a.home.first
             r.signupClient = Int16(rng.chance(0.8) ? rng.pick(ClientCatalog.browser) : rng.pick(ClientCatalog.mobileApp))
@@ -490,6 +513,7 @@ struct WorldBuilder {
             }
             r.phoneCountry = rng.chance(0.95) ? code : Geography.countries[rng.weighted(Geography.userWeights)].code
             r.billingCountry = rng.chance(0.97) ? code : Geography.countries[rng.weighted(Geography.userWeights)].code
+            if a.population == .powerUser { r.phoneCountry = r.billingCountry }
             r.cardCountry = r.billingCountry
             r.payment = a.plan == .free ? 0 : rng.next() | 1
             r.kyc = ["none", "passed", "manual"][rng.weighted([0.7, 0.28, 0.02])]

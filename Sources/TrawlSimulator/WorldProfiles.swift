@@ -115,5 +115,9 @@ struct AccountProfile: Sendable {
     var thinkingShare: Double = 0.2
     /// Virtual people sharing a team account.
     var members: Int = 1
+    /// Power user: sessions a day at full shape (coding agents open new ones often).
+    var sessionsPerDay: Double = 0
+    /// Power user: the most sub-agents their agent runs at once.
+    var agentWidth: Int = 1
     var registry = RegistryRecord()
 }

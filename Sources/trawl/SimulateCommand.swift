@@ -9,7 +9,8 @@ struct SimulateCommand: ParsableCommand {
         discussion: """
             The world holds benign individuals and hard negatives (carrier CGNAT, office and
             university NAT, VPN users, travellers, heavy legitimate automation, teams with many
-            keys) beside pooled resellers, distillation operators and evasive variants of both.
+            keys, power users running parallel coding agents) beside pooled resellers,
+            distillation operators and evasive variants of both.
             Files follow the input contract exactly: DIR/logs/DAY/part-N.jsonl[.gz],
             DIR/accounts.jsonl and DIR/labels.jsonl. The same seed gives the same bytes.
 

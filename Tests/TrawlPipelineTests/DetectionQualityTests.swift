@@ -29,7 +29,9 @@ import TrawlSimulator
             #expect(p.share <= 0.01, "\(p.name): \(p.flagged) of \(p.accounts) flagged")
         }
         let names = Set(report.populations.map(\.name))
-        for hard in ["carrier_cgnat", "office_nat", "university_nat", "vpn_user", "traveller", "heavy_automation", "team_many_keys"] {
+        for hard in [
+            "carrier_cgnat", "office_nat", "university_nat", "vpn_user", "traveller", "heavy_automation", "team_many_keys", "power_user",
+        ] {
             #expect(names.contains(hard))
         }
     }

@@ -26,7 +26,7 @@ import TrawlModel
         #expect(Population.evasivePooled.label == "proxy_rotation")
         #expect(Population.distillation.label == "distillation")
         #expect(Population.evasiveDistillation.label == "distillation")
-        #expect(Population.allCases.filter { !$0.isAbusive }.count == 8)
+        #expect(Population.allCases.filter { !$0.isAbusive }.count == 9)
     }
 
     @Test func operatorsOwnFiveToSixtyPooledAccounts() {

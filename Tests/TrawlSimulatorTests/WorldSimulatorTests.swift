@@ -239,6 +239,9 @@ import TrawlModel
     /// A world at half volume, where pooled accounts fill their plan windows.
     static let busy = WorldFixture.generate(
         WorldSpec(seed: 21, accounts: 70, days: 1, startDay: "2026-11-23", requestScale: 0.5), name: "busy", shared: true)
+    /// Two weekdays at the evaluation's volume, with enough power users to judge their shape.
+    static let agents = WorldFixture.generate(
+        WorldSpec(seed: 5, accounts: 250, days: 2, startDay: "2026-11-23", requestScale: 0.3), name: "agents", shared: true)
 
     /// Token fill of each completed 5-hour window per account, enforced the simulator's way
     /// (a window opens at the first request after the previous one closed).
@@ -304,5 +307,97 @@ import TrawlModel
             #expect(Set(ips.compactMap { IPAddress($0)?.networkKey }).count == ips.count)
         }
         #expect(byDay.values.contains { $0.count >= 4 })
+    }
+
+    /// Mean requests in flight over the busiest UTC minute, from `ts` and `latency_ms`.
+    private static func peakConcurrency(_ spans: [(Int64, Int64)]) -> Double {
+        var busy: [Int64: Int64] = [:]
+        for (start, end) in spans {
+            var t = start
+            while t < end {
+                let next = (t / 60_000 + 1) * 60_000
+                busy[t / 60_000, default: 0] += min(end, next) - t
+                t = next
+            }
+        }
+        return Double(busy.values.max() ?? 0) / 60_000
+    }
+
+    @Test func powerUsersRunManyParallelAgentSessionsFromOneOrTwoNetworks() throws {
+        let g = Self.agents
+        let labels = WorldFixture.labels(g)
+        struct Day {
+            var lines = 0, withLatency = 0, limited = 0, longLatency = 0
+            var plan = ""
+            var sessions = Set<String>(), ips = Set<String>(), networks = Set<UInt64>(), agents = Set<String>()
+            var spans: [(Int64, Int64)] = []
+            var tokens: [(Int64, Int)] = []
+        }
+        var plans: [String: String] = [:]
+        for r in WorldFixture.jsonl(g.directory + "/accounts.jsonl")
+        where labels[r["account_id"] as! String]?["population"] as? String == "power_user" {
+            plans[r["account_id"] as! String] = r["plan"] as? String
+            #expect(["max_5x", "max_20x"].contains(r["plan"] as? String))
+            if let phone = r["phone_country"] as? String { #expect(phone == r["billing_country"] as? String) }
+            let created = try #require(WorldFixture.timestamp(r["created_at"]))
+            let firstDay = Int64(TimestampParser.parseDay("2026-11-23")!) * TimestampParser.millisPerDay
+            #expect(created <= firstDay - 60 * TimestampParser.millisPerDay, "power-user account opened less than 60 days before")
+        }
+        var days: [String: Day] = [:]
+        for r in WorldFixture.logRecords(g) {
+            let o = r.object
+            let a = o["account_id"] as! String
+            guard labels[a]?["population"] as? String == "power_user" else { continue }
+            let ts = try #require(WorldFixture.timestamp(o["ts"]))
+            var d = days[a + " " + r.file.split(separator: "/")[1], default: Day()]
+            d.lines += 1
+            if let s = o["session_id"] as? String { d.sessions.insert(s) }
+            let ip = o["client_ip"] as! String
+            d.ips.insert(ip)
+            d.networks.insert(try #require(IPAddress(ip)).networkKey)
+            if let ua = o["user_agent"] as? String { d.agents.insert(ua) }
+            if let latency = o["latency_ms"] as? Int {
+                d.withLatency += 1
+                if latency >= 20_000 { d.longLatency += 1 }
+                d.spans.append((ts, ts + Int64(latency)))
+            }
+            if o["rate_limited"] as? Bool == true || o["status"] as? Int == 429 { d.limited += 1 }
+            d.tokens.append((ts, (o["input_tokens"] as! Int) + (o["output_tokens"] as! Int)))
+            d.plan = plans[a] ?? ""
+            days[a + " " + r.file.split(separator: "/")[1]] = d
+        }
+        #expect(days.count >= 8, "only \(days.count) power-user days")
+        var manySessions = 0, concurrent = 0, limitedDays = 0, filled = 0
+        for (key, d) in days {
+            #expect(d.networks.count <= 2, "\(key): \(d.networks.count) networks")
+            #expect(d.ips.count <= 3, "\(key): \(d.ips.count) addresses")
+            #expect(d.agents.count <= 2, "\(key): \(d.agents.count) user agents")
+            #expect(d.withLatency == d.lines, "\(key): latency_ms missing")
+            #expect(d.longLatency * 3 > d.lines, "\(key): few long requests")
+            let peak = Self.peakConcurrency(d.spans)
+            #expect(peak < 12, "\(key): \(peak) in flight")
+            if d.sessions.count > 25 { manySessions += 1 }
+            if peak >= 3.5 { concurrent += 1 }
+            if d.limited > 0 { limitedDays += 1 }
+            // Tokens in the busiest 5 hours (sliding), against the plan's window.
+            let events = d.tokens.sorted { $0.0 < $1.0 }
+            var lo = 0, sum = 0, busiest = 0
+            for (ts, tokens) in events {
+                sum += tokens
+                while ts - events[lo].0 >= PlanLimits.windowMilliseconds {
+                    sum -= events[lo].1
+                    lo += 1
+                }
+                busiest = max(busiest, sum)
+            }
+            let fill = Double(busiest) / Double(try #require(PlanLimits.windowTokens[d.plan]))
+            #expect(fill < 1.5, "\(key): busiest window at \(fill) of the plan")
+            if fill >= 0.55 { filled += 1 }
+            #expect(d.limited * 5 < d.lines, "\(key): \(d.limited) of \(d.lines) rate-limited")
+        }
+        #expect(manySessions * 4 >= days.count * 3, "\(manySessions) of \(days.count) days with more than 25 sessions")
+        #expect(concurrent * 4 >= days.count * 3, "\(concurrent) of \(days.count) days with 3.5+ in flight")
+        #expect(filled * 4 >= days.count * 3, "\(filled) of \(days.count) days fill 55%+ of the plan window")
+        #expect(limitedDays >= 1, "no power user ever hit the plan limit")
     }
 }
