@@ -152,7 +152,7 @@ enum StorageFormat {
 
     /// Decodes a JSON object of native feature values.
     static func features(_ json: String, table: String, column: String) throws -> [String: FeatureValue] {
-        try decode([String: NativeFeatureValue].self, json, table: table, column: column).mapValues(\.value)
+        try decode([String: FeatureValue].self, json, table: table, column: column)
     }
 }
 
@@ -161,33 +161,6 @@ extension FeatureValue {
     var isStorable: Bool {
         if case .number(let v) = self { return v.isFinite }
         return true
-    }
-}
-
-/// A feature value coded as a bare JSON number, boolean or string.
-struct NativeFeatureValue: Codable, Sendable {
-    var value: FeatureValue
-
-    init(_ value: FeatureValue) { self.value = value }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) {
-            value = .flag(b)
-        } else if let d = try? c.decode(Double.self) {
-            value = .number(d)
-        } else {
-            value = .text(try c.decode(String.self))
-        }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch value {
-        case .number(let v): try c.encode(v)
-        case .flag(let b): try c.encode(b)
-        case .text(let s): try c.encode(s)
-        }
     }
 }
 

@@ -43,6 +43,29 @@ public enum FeatureValue: Sendable, Equatable, Hashable, Codable, CustomStringCo
         if case .number(let v) = self { return v }
         return nil
     }
+
+    /// Decodes a bare JSON value: `true`/`false` is a flag, a number a number, a string text.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) {
+            self = .flag(b)
+        } else if let d = try? c.decode(Double.self) {
+            self = .number(d)
+        } else {
+            self = .text(try c.decode(String.self))
+        }
+    }
+
+    /// Encodes as a bare JSON value (`12`, `true`, `"pro"`), as feature values appear in
+    /// the case store, case files and `--json` output.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .number(let v): try c.encode(v)
+        case .flag(let b): try c.encode(b)
+        case .text(let s): try c.encode(s)
+        }
+    }
 }
 
 @usableFromInline func format3(_ v: Double) -> String {
