@@ -69,7 +69,7 @@ if !FileManager.default.fileExists(atPath: gz) {
     let summary = try WorldSimulator.write(spec, to: world)
     say(String(format: "  %d lines, %.0f MB in %.1f s", summary.lines, Double(summary.bytes) / 1e6, Date().timeIntervalSince(t0)))
     // One canonical file, as the target is stated: concatenate the day's parts.
-    FileManager.default.createFile(atPath: plain, contents: nil)
+    _ = FileManager.default.createFile(atPath: plain, contents: nil)
     let out = try FileHandle(forWritingTo: URL(fileURLWithPath: plain))
     for f in summary.files.sorted() where f.hasPrefix("logs/") && f.hasSuffix(".jsonl") {
         let path = f.hasPrefix("/") ? f : "\(world)/\(f)"

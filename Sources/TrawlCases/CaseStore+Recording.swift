@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import TrawlFeatures
+import TrawlModel
 import TrawlRules
 
 extension CaseStore {
@@ -92,15 +93,11 @@ private struct PreparedDay: Sendable {
     /// - Throws: the first `.invalidInput` error, by result index.
     static func prepareAll(_ results: [(features: AccountDayFeatures, assessment: Assessment)]) throws -> [PreparedDay] {
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, results.count / 2000 + 1))
-        let slots = PreparedParts(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
+        let prepared = concurrentMap(count: parts) { p in
             let range = (results.count * p / parts)..<(results.count * (p + 1) / parts)
-            slots.set(p, Result { try range.map { try PreparedDay(results[$0], index: $0) } })
+            return Result { try range.map { try PreparedDay(results[$0], index: $0) } }
         }
-        var days: [PreparedDay] = []
-        days.reserveCapacity(results.count)
-        for part in slots.parts { days.append(contentsOf: try part.get()) }
-        return days
+        return try prepared.flatMap { try $0.get() }
     }
 
     struct Hit: Sendable {
@@ -367,17 +364,5 @@ private struct RecordStatements {
         for r in rows {
             try insertEvidence.execute(arguments: [caseID, day, r.kind.rawValue, r.value, r.count])
         }
-    }
-}
-
-/// Results of the parallel preparation, one slot per thread.
-private final class PreparedParts: @unchecked Sendable {
-    private(set) var parts: [Result<[PreparedDay], any Error>]
-    private let lock = NSLock()
-    init(count: Int) { parts = Array(repeating: .success([]), count: count) }
-    func set(_ index: Int, _ part: Result<[PreparedDay], any Error>) {
-        lock.lock()
-        parts[index] = part
-        lock.unlock()
     }
 }

@@ -199,18 +199,13 @@ public enum BatchAnalyzer {
         _ threshold: Double?, workers: Int
     ) -> [(features: AccountDayFeatures, assessment: Assessment)] {
         let parts = max(1, min(workers, keys.count / 1000 + 1))
-        let out = PartitionedScores(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
+        return concurrentMap(count: parts) { p in
             let range = (keys.count * p / parts)..<(keys.count * (p + 1) / parts)
-            var part: [(features: AccountDayFeatures, assessment: Assessment)] = []
-            part.reserveCapacity(range.count)
-            for key in keys[range] {
+            return keys[range].map { key in
                 let f = extractor.features(for: key, state: states[key]!)
-                part.append((f, rules.assess(f, threshold: threshold)))
+                return (features: f, assessment: rules.assess(f, threshold: threshold))
             }
-            out.set(p, part)
-        }
-        return out.parts.flatMap { $0 }
+        }.flatMap { $0 }
     }
 
     /// One line per account: its highest-scoring day, with the rules that fired that day.
@@ -274,16 +269,4 @@ public func peakResidentBytes() -> Int {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return usage.ru_maxrss * 1024
-}
-
-/// Per-partition scores written by concurrent threads (each writes its own slot).
-final class PartitionedScores: @unchecked Sendable {
-    private(set) var parts: [[(features: AccountDayFeatures, assessment: Assessment)]]
-    private let lock = NSLock()
-    init(count: Int) { parts = Array(repeating: [], count: count) }
-    func set(_ index: Int, _ part: [(features: AccountDayFeatures, assessment: Assessment)]) {
-        lock.lock()
-        parts[index] = part
-        lock.unlock()
-    }
 }

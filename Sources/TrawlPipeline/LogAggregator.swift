@@ -158,19 +158,18 @@ public struct LogAggregator: Sendable {
         // Merge worker states, one partition of accounts per thread; merge order does
         // not change the result.
         for w in workers { result.tally.merge(w.decoder.tally) }
-        let merged = PartitionResults(count: partitions)
-        DispatchQueue.concurrentPerform(iterations: partitions) { p in
+        let merged = concurrentMap(count: partitions) { p in
             var part: [AccountDayKey: AccountDayState] = [:]
             for w in workers {
                 for (key, state) in w.exported[p] {
                     if part[key] == nil { part[key] = state } else { part[key]!.merge(state) }
                 }
             }
-            merged.set(p, part)
+            return part
         }
         for w in workers { w.exported = [] }
-        result.states.reserveCapacity(merged.parts.reduce(0) { $0 + $1.count })
-        for part in merged.parts { result.states.merge(part) { a, _ in a } }
+        result.states.reserveCapacity(merged.reduce(0) { $0 + $1.count })
+        for part in merged { result.states.merge(part) { a, _ in a } }
         // Resolve chunk-relative positions to absolute line numbers.
         var perFile: [Int: [Int: Int]] = [:]
         for w in workers { for (f, s, n) in w.chunkLines { perFile[f, default: [:]][s] = n } }
@@ -210,17 +209,5 @@ public struct LogAggregator: Sendable {
         result.events = result.states.values.reduce(0) { $0 + $1.requests }
         result.mergeSeconds = Date().timeIntervalSince(decoded)
         return result
-    }
-}
-
-/// Per-partition results written by concurrent merge threads (each writes its own slot).
-final class PartitionResults: @unchecked Sendable {
-    private(set) var parts: [[AccountDayKey: AccountDayState]]
-    private let lock = NSLock()
-    init(count: Int) { parts = Array(repeating: [:], count: count) }
-    func set(_ index: Int, _ part: [AccountDayKey: AccountDayState]) {
-        lock.lock()
-        parts[index] = part
-        lock.unlock()
     }
 }
