@@ -1,34 +1,5 @@
 import Foundation
-
-/// Ground truth of a simulated world (`labels.jsonl`, inputs.md §4). Only evaluations read it.
-public struct LabelSet: Sendable {
-    public struct Label: Sendable, Decodable {
-        public var account_id: String
-        public var label: String
-        public var `operator`: String?
-        /// The simulator's population name (an extra field); the label when absent.
-        public var population: String?
-    }
-
-    public var labels: [String: Label]
-
-    /// - Throws: `PipelineError` naming the file and line of a bad label.
-    public static func load(_ path: String) throws -> LabelSet {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw PipelineError(.missingInput, "\(path): cannot read labels")
-        }
-        var labels: [String: Label] = [:]
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
-            do {
-                let l = try JSONDecoder().decode(Label.self, from: Data(line.utf8))
-                labels[l.account_id] = l
-            } catch {
-                throw PipelineError(.badData, "\(path):\(i + 1): not a label line (account_id, label): \(error)")
-            }
-        }
-        return LabelSet(labels: labels)
-    }
-}
+import TrawlSimulator
 
 /// Detection quality of a scored world against its labels.
 ///
@@ -54,17 +25,17 @@ public struct QualityReport: Sendable, Codable {
     /// The highest false-positive share among benign populations.
     public var worstBenignFalsePositiveShare: Double
 
-    public static func evaluate(scores: [ScoreLine], labels: LabelSet) -> QualityReport {
+    public static func evaluate(scores: [ScoreLine], labels: GroundTruth) -> QualityReport {
         var pops: [String: Population] = [:]
         let flaggedIDs = Set(scores.filter(\.flagged).map(\.account_id))
         // Only accounts with traffic can be judged: one absent from the log is neither
         // a miss nor a correct rejection.
         let scored = Set(scores.map(\.account_id))
-        for l in labels.labels.values where scored.contains(l.account_id) {
-            let name = l.population ?? l.label
+        for (account, l) in labels.labels where scored.contains(account) {
+            let name = l.population.isEmpty ? l.label : l.population
             var p = pops[name] ?? Population(name: name, label: l.label, accounts: 0, flagged: 0)
             p.accounts += 1
-            if flaggedIDs.contains(l.account_id) { p.flagged += 1 }
+            if flaggedIDs.contains(account) { p.flagged += 1 }
             pops[name] = p
         }
         func sum(_ f: (Population) -> Bool, _ v: (Population) -> Int) -> Int { pops.values.filter(f).map(v).reduce(0, +) }

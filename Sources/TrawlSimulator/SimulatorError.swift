@@ -25,7 +25,7 @@ public struct SimulatorError: Error, CustomStringConvertible, Sendable {
         let location = path.isEmpty ? "" : line > 0 ? "\(path):\(line): " : "\(path): "
         switch reason {
         case .invalidSpec(let why): return "\(location)invalid world spec: \(why)"
-        case .io(let why): return "\(location)cannot write: \(why)"
+        case .io(let why): return "\(location)I/O error: \(why)"
         case .malformedLabel(let why): return "\(location)malformed label: \(why)"
         }
     }

@@ -56,7 +56,7 @@ struct DemoCommand: ParsableCommand {
                 }
             }
         }
-        let labels = try LabelSet.load((world as NSString).appendingPathComponent("labels.jsonl"))
+        let labels = try EvaluateCommand.groundTruth(world)
         Terminal.say(
             "\ndetection quality against the world's labels:\n" + QualityReport.evaluate(scores: outcome.scores, labels: labels).text)
         Terminal.say(

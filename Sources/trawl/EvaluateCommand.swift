@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrawlPipeline
+import TrawlSimulator
 
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +20,14 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "labels.jsonl of the world.") var labels: String
     @Flag(help: "The report as one JSON object on standard output.") var json = false
 
+    /// The world's labels, with a load failure turned into a bad-data exit.
+    static func groundTruth(_ path: String) throws -> GroundTruth {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandFailure(66, "\(path): no such labels file or world folder")
+        }
+        do { return try GroundTruth.load(path: path) } catch { throw CommandFailure(65, "\(error)") }
+    }
+
     func run() throws {
         guard let text = try? String(contentsOfFile: scores, encoding: .utf8) else { throw CommandFailure(66, "\(scores): cannot read") }
         var lines: [ScoreLine] = []
@@ -27,7 +36,7 @@ struct EvaluateCommand: ParsableCommand {
                 throw CommandFailure(65, "\(scores):\(i + 1): not a score line: \(error)")
             }
         }
-        let report = QualityReport.evaluate(scores: lines, labels: try LabelSet.load(labels))
+        let report = QualityReport.evaluate(scores: lines, labels: try Self.groundTruth(labels))
         if json { Terminal.emit(report) } else { Terminal.say(report.text) }
     }
 }

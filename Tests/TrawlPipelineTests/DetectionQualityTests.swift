@@ -21,7 +21,7 @@ import TrawlSimulator
         options.rulesDirectory = repositoryRoot() + "/rules"
         let outcome = try BatchAnalyzer.run(options)
         #expect(outcome.summary.badLines == 0)
-        let report = QualityReport.evaluate(scores: outcome.scores, labels: try LabelSet.load(world + "/labels.jsonl"))
+        let report = QualityReport.evaluate(scores: outcome.scores, labels: try GroundTruth.load(path: world))
         #expect(report.pooledPrecision >= 0.9)
         #expect(report.pooledRecall >= 0.8)
         for p in report.populations where p.label == "benign" {
