@@ -137,6 +137,17 @@ public struct CanonicalLogDecoder: Sendable {
     }
 }
 
+/// The value of four hex digits at `at` (a `\uXXXX` escape's digits), or `nil`.
+@inline(__always) func hexQuad(_ bytes: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32? {
+    guard at >= 0, at + 4 <= bytes.count else { return nil }
+    var v: UInt32 = 0
+    for k in at..<(at + 4) {
+        guard let h = IPAddress.hexValue(bytes[k]) else { return nil }
+        v = v << 4 | UInt32(h)
+    }
+    return v
+}
+
 @inline(__always) func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
 
 #if canImport(Glibc)
@@ -222,7 +233,7 @@ struct LineScanner {
                     j += 2
                 case UInt8(ascii: "u"):
                     guard j + 6 <= n else { return nil }
-                    for k in 2..<6 where IPAddress.hexValue(p[j + k]) == nil { return nil }
+                    guard hexQuad(UnsafeBufferPointer(start: p, count: n), j + 2) != nil else { return nil }
                     j += 6
                 default:
                     return nil
@@ -397,15 +408,8 @@ struct LineScanner {
     func unescape(_ start: Int, _ end: Int, _ out: inout [UInt8]) -> Bool {
         out.removeAll(keepingCapacity: true)
         var j = start
-        func hex4(_ at: Int) -> UInt32? {
-            guard at + 4 <= end else { return nil }
-            var v: UInt32 = 0
-            for k in 0..<4 {
-                guard let h = IPAddress.hexValue(p[at + k]) else { return nil }
-                v = v << 4 | UInt32(h)
-            }
-            return v
-        }
+        let bytes = UnsafeBufferPointer(start: p, count: end)
+        func hex4(_ at: Int) -> UInt32? { hexQuad(bytes, at) }
         while j < end {
             let c = p[j]
             if c != 0x5C {

@@ -1,5 +1,4 @@
 import Foundation
-import TrawlModel
 
 /// The general JSON path for lines the byte scanner cannot take (escaped keys, integers
 /// written as `1.0` or `1e3`): parses with Foundation and rewrites the canonical fields
@@ -25,15 +24,7 @@ enum FallbackLineDecoder {
     /// The line with every unpaired `\uD800`-`\uDFFF` escape replaced by `\uFFFD`, or
     /// `nil` when it has none.
     static func replacingLoneSurrogates(_ bytes: [UInt8]) -> [UInt8]? {
-        func hex4(_ at: Int) -> UInt32? {
-            guard at + 4 <= bytes.count else { return nil }
-            var v: UInt32 = 0
-            for k in at..<(at + 4) {
-                guard let h = IPAddress.hexValue(bytes[k]) else { return nil }
-                v = v << 4 | UInt32(h)
-            }
-            return v
-        }
+        func hex4(_ at: Int) -> UInt32? { bytes.withUnsafeBufferPointer { hexQuad($0, at) } }
         func isEscapeU(_ at: Int) -> Bool {
             at + 1 < bytes.count && bytes[at] == UInt8(ascii: "\\") && bytes[at + 1] == UInt8(ascii: "u")
         }
