@@ -39,43 +39,70 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     public var description: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(39)
+        appendText(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the address's text to `bytes`: a dotted quad, or RFC 5952 for IPv6
+    /// (lower-case hex, the longest run of two or more zero groups as `::`).
+    /// Writes bytes so that writers of millions of lines need not build a `String` each.
+    public func appendText(to bytes: inout [UInt8]) {
+        func decimal(_ v: UInt32) {
+            if v >= 100 { bytes.append(48 + UInt8(v / 100)) }
+            if v >= 10 { bytes.append(48 + UInt8(v / 10 % 10)) }
+            bytes.append(48 + UInt8(v % 10))
+        }
         if let v = v4 {
-            return "\(v >> 24).\((v >> 16) & 255).\((v >> 8) & 255).\(v & 255)"
+            decimal(v >> 24)
+            for shift in [16, 8, 0] as [UInt32] {
+                bytes.append(UInt8(ascii: "."))
+                decimal((v >> shift) & 255)
+            }
+            return
         }
-        var groups = [UInt16](repeating: 0, count: 8)
-        for i in 0..<4 {
-            groups[i] = UInt16(truncatingIfNeeded: high >> UInt64(48 - 16 * i))
-            groups[i + 4] = UInt16(truncatingIfNeeded: low >> UInt64(48 - 16 * i))
-        }
-        // Longest run of zero groups (length >= 2) becomes "::" (RFC 5952).
+        func group(_ i: Int) -> UInt16 { UInt16(truncatingIfNeeded: (i < 4 ? high : low) >> UInt64(48 - 16 * (i & 3))) }
+        // The longest run of zero groups (length >= 2) becomes "::".
         var bestStart = -1, bestLen = 0, i = 0
         while i < 8 {
-            if groups[i] == 0 {
-                var j = i
-                while j < 8 && groups[j] == 0 { j += 1 }
-                if j - i > bestLen {
-                    bestStart = i
-                    bestLen = j - i
-                }
-                i = j
-            } else {
+            guard group(i) == 0 else {
                 i += 1
+                continue
             }
+            var j = i
+            while j < 8 && group(j) == 0 { j += 1 }
+            if j - i > bestLen {
+                bestStart = i
+                bestLen = j - i
+            }
+            i = j
         }
         if bestLen < 2 { bestStart = -1 }
-        var out = ""
+        let hex = Array("0123456789abcdef".utf8)
+        var needColon = false
         i = 0
         while i < 8 {
             if i == bestStart {
-                out += "::"
+                bytes.append(UInt8(ascii: ":"))
+                bytes.append(UInt8(ascii: ":"))
+                needColon = false
                 i += bestLen
                 continue
             }
-            if !out.isEmpty && !out.hasSuffix(":") { out += ":" }
-            out += String(groups[i], radix: 16)
+            if needColon { bytes.append(UInt8(ascii: ":")) }
+            let g = group(i)
+            var started = false
+            for shift in stride(from: 12, through: 0, by: -4) {
+                let nibble = Int((g >> UInt16(shift)) & 15)
+                if nibble != 0 || started || shift == 0 {
+                    bytes.append(hex[nibble])
+                    started = true
+                }
+            }
+            needColon = true
             i += 1
         }
-        return out
     }
 
     /// Parses text such as `203.0.113.7`, `2001:db8::1` or `::ffff:192.0.2.1`.

@@ -72,53 +72,7 @@ extension Array where Element == UInt8 {
     }
 
     /// An address in its canonical text form (dotted quad, or RFC 5952 for IPv6).
-    mutating func appendIP(_ ip: IPAddress) {
-        if let v = ip.v4 {
-            appendDecimal(UInt64(v >> 24))
-            append(UInt8(ascii: "."))
-            appendDecimal(UInt64((v >> 16) & 255))
-            append(UInt8(ascii: "."))
-            appendDecimal(UInt64((v >> 8) & 255))
-            append(UInt8(ascii: "."))
-            appendDecimal(UInt64(v & 255))
-            return
-        }
-        @inline(__always) func group(_ i: Int) -> UInt16 {
-            UInt16(truncatingIfNeeded: (i < 4 ? ip.high : ip.low) >> UInt64(48 - 16 * (i & 3)))
-        }
-        var bestStart = -1, bestLen = 0, i = 0
-        while i < 8 {
-            if group(i) == 0 {
-                var j = i
-                while j < 8 && group(j) == 0 { j += 1 }
-                if j - i > bestLen {
-                    bestStart = i
-                    bestLen = j - i
-                }
-                i = j
-            } else {
-                i += 1
-            }
-        }
-        if bestLen < 2 { bestStart = -1 }
-        i = 0
-        var needColon = false
-        while i < 8 {
-            if i == bestStart {
-                append(UInt8(ascii: ":"))
-                append(UInt8(ascii: ":"))
-                needColon = false
-                i += bestLen
-                continue
-            }
-            if needColon { append(UInt8(ascii: ":")) }
-            let v = group(i)
-            let digits = v >= 0x1000 ? 4 : v >= 0x100 ? 3 : v >= 0x10 ? 2 : 1
-            appendHex(UInt64(v), digits: digits)
-            needColon = true
-            i += 1
-        }
-    }
+    mutating func appendIP(_ ip: IPAddress) { ip.appendText(to: &self) }
 
     /// A UTC calendar date and time: `YYYY-MM-DDTHH:MM:SS` for milliseconds since the epoch.
     mutating func appendDateTime(_ ms: Int64) {
