@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TrawlCases
 import TrawlFeatures
 import TrawlIngest
@@ -105,14 +106,20 @@ public enum BatchAnalyzer {
                 .badData, "\(error)\nfix the rule file, or check it with: trawl rules lint --rules \(options.rulesDirectory)")
         }
 
-        var registry = AccountRegistryReader.Result()
+        // The registry is read on its own thread while the logs are decoded: it is a
+        // second, independent input, and reading it first would delay the hot path.
+        // A missing file still fails at once, before any decoding.
+        let registryRead = Mutex<Result<AccountRegistryReader.Result, any Error>?>(nil)
+        let registryDone = DispatchGroup()
         if let path = options.accountsPath {
-            do { registry = try AccountRegistryReader.read(path) } catch let e as IngestError { throw PipelineError.from(e) }
-            for (reason, count) in registry.tally.counts {
-                logger.warning("\(path): \(count) registry line(s) skipped: \(reason.key)")
+            if path != "-" && !FileManager.default.fileExists(atPath: path) {
+                throw PipelineError.from(IngestError(file: path, reason: .noSuchInput))
             }
-            for s in registry.tally.samples.values.flatMap({ $0 }).sorted(by: { $0.position < $1.position }) {
-                logger.warning("\(path):\(s.position.lineInChunk + 1): \(s.reason.key): \(s.detail)")
+            registryDone.enter()
+            Thread.detachNewThread {
+                let r = Result { try AccountRegistryReader.read(path) }
+                registryRead.withLock { $0 = r }
+                registryDone.leave()
             }
         }
 
@@ -124,6 +131,18 @@ public enum BatchAnalyzer {
         var aggregate = aggregator.run(files, progress: progress)
         let aggregated = Date()
         for e in aggregate.fileErrors { logger.error("\(e.description)") }
+
+        registryDone.wait()
+        var registry = AccountRegistryReader.Result()
+        if let path = options.accountsPath, let read = registryRead.withLock({ $0 }) {
+            do { registry = try read.get() } catch let e as IngestError { throw PipelineError.from(e) }
+            for (reason, count) in registry.tally.counts {
+                logger.warning("\(path): \(count) registry line(s) skipped: \(reason.key)")
+            }
+            for s in registry.tally.samples.values.flatMap({ $0 }).sorted(by: { $0.position < $1.position }) {
+                logger.warning("\(path):\(s.position.lineInChunk + 1): \(s.reason.key): \(s.detail)")
+            }
+        }
 
         var summary = AnalyzeSummary(
             runID: nil, database: options.databasePath, files: files.count, bytesRead: aggregate.bytesRead,

@@ -47,14 +47,19 @@ public struct LogAggregator: Sendable {
 
     public init(plans: PlanCatalog) { self.plans = plans }
 
+    private final class Partition: @unchecked Sendable {
+        var states: [AccountDayKey: AccountDayState] = [:]
+    }
+
     private final class Worker: @unchecked Sendable {
         var decoder: CanonicalLogDecoder
         var accumulator: FeatureAccumulator
         var batch = DecodedBatch()
         /// (file, sequence, lines) of every chunk decoded, to resolve line numbers.
         var chunkLines: [(Int, Int, Int)] = []
-        /// The worker's state by partition (account hash mod partitions), exported in its thread.
-        var exported: [[AccountDayKey: AccountDayState]] = []
+        /// The worker's state by partition (account hash mod partitions), exported in its
+        /// thread; one box per partition, so merge threads each take their own.
+        var exported: [Partition] = []
         let queue: BlockingQueue<LineChunk>
 
         init(maxLineBytes: Int, plans: PlanCatalog) {
@@ -96,9 +101,9 @@ public struct LogAggregator: Sendable {
                 }
                 // Export on the worker's own thread, split by account into one part per
                 // worker, so that the merge below runs in parallel too.
-                w.exported = Array(repeating: [:], count: partitions)
+                w.exported = (0..<partitions).map { _ in Partition() }
                 for (key, state) in w.accumulator.export(interner: w.decoder.interner) {
-                    w.exported[Int(stableHash(key.accountID) % UInt64(partitions))][key] = state
+                    w.exported[Int(stableHash(key.accountID) % UInt64(partitions))].states[key] = state
                 }
                 w.accumulator = FeatureAccumulator(plans: plans)
                 group.leave()
@@ -159,10 +164,20 @@ public struct LogAggregator: Sendable {
         // not change the result.
         for w in workers { result.tally.merge(w.decoder.tally) }
         let merged = concurrentMap(count: partitions) { p in
+            // Take the first worker's part by move, so its states are uniquely owned and
+            // merge in place: merging into a state a worker still holds would copy every
+            // sketch and array it has.
             var part: [AccountDayKey: AccountDayState] = [:]
-            for w in workers {
-                for (key, state) in w.exported[p] {
-                    if part[key] == nil { part[key] = state } else { part[key]!.merge(state) }
+            swap(&part, &workers[0].exported[p].states)
+            for w in workers.dropFirst() {
+                var other: [AccountDayKey: AccountDayState] = [:]
+                swap(&other, &w.exported[p].states)
+                for (key, state) in other {
+                    if let i = part.index(forKey: key) {
+                        part.values[i].merge(state)
+                    } else {
+                        part[key] = state
+                    }
                 }
             }
             return part
