@@ -50,6 +50,10 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     public var samples: [SampleRequest] = []
     public var firstSeen: Timestamp = .max
     public var lastSeen: Timestamp = .min
+    /// A sample of the day's distinct addresses with their first and last use.
+    public var lifetimes = AddressLifetimeSample()
+    /// Enrichment state; `nil` when the run had no GeoIP data for any of these requests.
+    public var geo: GeoDayState?
 
     public init() {}
 
@@ -77,7 +81,9 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
             ratioInput = saturatingAdd(ratioInput, e.inputTokens)
             ratioOutput = saturatingAdd(ratioOutput, e.outputTokens)
         }
-        ips.insert(hash: e.clientIP.stableHash)
+        let ipHash = e.clientIP.stableHash
+        ips.insert(hash: ipHash)
+        lifetimes.add(hash: ipHash, at: e.ts)
         networks.insert(hash: mix64(e.clientIP.networkKey))
         if userAgentHash != 0 { userAgents.insert(hash: userAgentHash) }
         if apiKeyHash != 0 { apiKeys.insert(hash: apiKeyHash) }
@@ -123,6 +129,12 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         }
         if e.ts < firstSeen { firstSeen = e.ts }
         if e.ts > lastSeen { lastSeen = e.ts }
+    }
+
+    /// Adds what enrichment knows of one request's address (see `GeoDayState.add`).
+    @inline(__always) public mutating func addGeo(_ facts: AddressFacts, ts: Timestamp, localeMismatch: Bool?) {
+        if geo == nil { geo = GeoDayState() }
+        geo!.add(facts, ts: ts, localeMismatch: localeMismatch)
     }
 
     /// Whether a request at `ts` would enter the evidence sample.
@@ -180,6 +192,10 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         for s in o.samples { addSample(s) }
         firstSeen = min(firstSeen, o.firstSeen)
         lastSeen = max(lastSeen, o.lastSeen)
+        lifetimes.merge(o.lifetimes)
+        if let g = o.geo {
+            if geo == nil { geo = g } else { geo!.merge(g) }
+        }
     }
 }
 

@@ -1,4 +1,13 @@
+import Foundation
 import TrawlModel
+
+/// Looks client addresses up in enrichment data (GeoIP, ASN, anonymity databases).
+///
+/// A decoding worker asks once per distinct address it sees and keeps the answer, so an
+/// implementation need not cache; it must be safe to call from several workers at once.
+public protocol AddressEnricher: Sendable {
+    func facts(for address: IPAddress) -> AddressFacts
+}
 
 /// Identifies one account's state for one UTC day.
 public struct AccountDayKey: Hashable, Sendable, Comparable {
@@ -28,8 +37,19 @@ public struct FeatureAccumulator: Sendable {
     /// Output cap by interned model id: -2 not looked up yet, -1 no cap known.
     private var capByModel: [Int64] = []
     public let plans: PlanCatalog
+    public let enricher: (any AddressEnricher)?
+    /// This worker's answers from `enricher`, by address.
+    private var factsByAddress = AddressTable<AddressFacts>()
+    /// Accept-Language region by interned value (`nil`: not parsed yet).
+    private var regionByLanguage: [(region: UInt16, english: Bool)?] = []
+    /// client_timezone UTC offset by interned value: outer `nil` not looked up yet, inner
+    /// `nil` not a known zone.
+    private var offsetByZone: [Int16??] = []
 
-    public init(plans: PlanCatalog) { self.plans = plans }
+    public init(plans: PlanCatalog, enricher: (any AddressEnricher)? = nil) {
+        self.plans = plans
+        self.enricher = enricher
+    }
 
     public var accountDays: Int { working.count }
 
@@ -56,6 +76,11 @@ public struct FeatureAccumulator: Sendable {
                 ja4Hash: e.ja4 == 0 ? 0 : interner.hash(e.ja4),
                 modelCap: cap)
             if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
+            if let enricher {
+                let facts = factsByAddress.value(for: e.clientIP) { enricher.facts(for: $0) }
+                let mismatch = localeMismatch(e, facts, interner: interner)
+                if facts.isKnown || mismatch != nil { working[slot].state.addGeo(facts, ts: e.ts, localeMismatch: mismatch) }
+            }
             // The latest plan wins; on a tie, the larger name, as `AccountDayState.notePlan`
             // decides, so the result does not depend on which worker saw which line.
             if e.plan != 0 && e.plan != working[slot].planID
@@ -75,6 +100,31 @@ public struct FeatureAccumulator: Sendable {
         }
     }
 
+    /// Whether the request's Accept-Language and client_timezone disagree with its address.
+    private mutating func localeMismatch(_ e: RequestEvent, _ facts: AddressFacts, interner: StringInterner) -> Bool? {
+        guard facts.isKnown else { return nil }
+        var region: UInt16 = 0
+        var english = false
+        if e.acceptLanguage != 0 {
+            let i = Int(e.acceptLanguage)
+            if i >= regionByLanguage.count {
+                regionByLanguage.append(contentsOf: repeatElement(nil, count: i + 1 - regionByLanguage.count))
+            }
+            if regionByLanguage[i] == nil { regionByLanguage[i] = LocaleCheck.languageRegion(interner.string(e.acceptLanguage)) }
+            (region, english) = regionByLanguage[i]!
+        }
+        var offset: Int16?
+        if e.clientTimezone != 0 {
+            let i = Int(e.clientTimezone)
+            if i >= offsetByZone.count { offsetByZone.append(contentsOf: repeatElement(nil, count: i + 1 - offsetByZone.count)) }
+            if offsetByZone[i] == nil {
+                offsetByZone[i] = .some(utcOffsetMinutes(zone: interner.string(e.clientTimezone), at: e.ts))
+            }
+            offset = offsetByZone[i]!
+        }
+        return LocaleCheck.mismatch(languageRegion: region, languageIsEnglish: english, clientOffsetMinutes: offset, address: facts)
+    }
+
     /// The accumulated state keyed by account id and day, with interned ids resolved.
     public func export(interner: StringInterner) -> [AccountDayKey: AccountDayState] {
         var out: [AccountDayKey: AccountDayState] = [:]
@@ -89,6 +139,53 @@ public struct FeatureAccumulator: Sendable {
             out[AccountDayKey(accountID: account, day: day)] = state
         }
         return out
+    }
+}
+
+/// The UTC offset in minutes of an IANA time zone at a time; `nil` for an unknown zone.
+///
+/// Taken at the first request that names the zone and kept for the run: a day's logs
+/// rarely straddle a daylight-saving change, and an hour does not decide a mismatch.
+public func utcOffsetMinutes(zone: String, at ts: Timestamp) -> Int16? {
+    guard let tz = TimeZone(identifier: zone) else { return nil }
+    return Int16(tz.secondsFromGMT(for: Date(timeIntervalSince1970: Double(ts) / 1000)) / 60)
+}
+
+/// Values by client address: open addressing with linear probing, for the per-request
+/// lookup of enrichment answers (a `Dictionary` would hash every address with SipHash).
+struct AddressTable<Value: Sendable>: Sendable {
+    private var keys: [IPAddress] = Array(repeating: IPAddress(high: 0, low: 0), count: 1024)
+    private var values: [Value?] = Array(repeating: nil, count: 1024)
+    private var count = 0
+
+    /// The stored value for `address`, or `make(address)` stored first.
+    @inline(__always) mutating func value(for address: IPAddress, make: (IPAddress) -> Value) -> Value {
+        let mask = keys.count - 1
+        var i = Int(truncatingIfNeeded: address.stableHash) & mask
+        while let v = values[i] {
+            if keys[i] == address { return v }
+            i = (i + 1) & mask
+        }
+        let v = make(address)
+        keys[i] = address
+        values[i] = v
+        count += 1
+        if count * 2 > keys.count { grow() }
+        return v
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldValues = values
+        keys = Array(repeating: IPAddress(high: 0, low: 0), count: oldKeys.count * 2)
+        values = Array(repeating: nil, count: oldKeys.count * 2)
+        let mask = keys.count - 1
+        for (k, v) in zip(oldKeys, oldValues) {
+            guard let v else { continue }
+            var i = Int(truncatingIfNeeded: k.stableHash) & mask
+            while values[i] != nil { i = (i + 1) & mask }
+            keys[i] = k
+            values[i] = v
+        }
     }
 }
 

@@ -93,6 +93,40 @@ public enum FeatureCatalog {
         .init("distinct_ja4", .number, unit: "fingerprints", "Distinct JA4 TLS fingerprints; unknown when none reported."),
         .init("requests_per_ip", .number, unit: "requests/address", "requests / distinct_ips."),
         .init("top_ip_share", .number, unit: "share 0-1", "Share of requests from the account's most used IP address."),
+        .init(
+            "ip_churn", .number, unit: "new addresses per 100 requests",
+            "100 × distinct_ips / requests: how often a request comes from an address the account had not used that day."),
+        .init(
+            "median_ip_lifetime_minutes", .number, unit: "minutes",
+            "Median time between an address's first and last request, over a uniform sample of 32 of the day's addresses."),
+        // Where from: needs GeoIP data (--geoip); unknown without it
+        .init("distinct_countries", .number, unit: "countries", "Distinct countries of the client addresses."),
+        .init("distinct_asns", .number, unit: "networks", "Distinct autonomous systems (ASNs) of the client addresses."),
+        .init(
+            "asn_entropy", .number, unit: "bits",
+            "Shannon entropy of requests over ASNs (exact up to 32 ASNs, the rest spread evenly)."),
+        .init(
+            "residential_proxy_share", .number, unit: "share 0-1",
+            "Share of requests from addresses an anonymity database lists as residential proxies, over requests it covers."),
+        .init(
+            "vpn_share", .number, unit: "share 0-1",
+            "Share of requests from anonymous-VPN addresses, over requests an anonymity database covers."),
+        .init(
+            "hosting_share", .number, unit: "share 0-1",
+            "Share of requests from hosting or cloud addresses, over requests an anonymity database covers."),
+        .init(
+            "tor_share", .number, unit: "share 0-1", "Share of requests from Tor exit nodes, over requests an anonymity database covers."),
+        .init(
+            "impossible_travel_count", .number, unit: "jumps",
+            "Consecutive located requests further apart than a 1000 km/h flight allows, after subtracting both accuracy radii (earliest and latest request of each 5-minute slot; at least 1 minute between requests)."
+        ),
+        .init(
+            "max_travel_speed_kmh", .number, unit: "km/h",
+            "Highest implied speed among the impossible-travel jumps (0 when there is none)."),
+        .init(
+            "locale_mismatch_share", .number, unit: "share 0-1",
+            "Share of requests whose client_timezone is more than 3 h from the address's time zone, or whose non-English Accept-Language region names another country, over requests where either could be compared."
+        ),
         // Time: how the account is used across the day
         .init("active_hours", .number, unit: "hours", "UTC hours of the day with at least one request (0-24)."),
         .init("hour_entropy", .number, unit: "bits", "Shannon entropy of the hour-of-day histogram (0 to log2 24 = 4.58)."),
@@ -129,6 +163,12 @@ public enum FeatureCatalog {
             "email_domain is on the disposable-domain list (rules/disposable_domains.yaml)."),
         .init("phone_billing_mismatch", .flag, unit: "flag", window: "registry", "phone_country differs from billing_country."),
         .init("kyc_status", .text, unit: "status", window: "registry", "none, passed, failed or manual."),
+        .init(
+            "signup_billing_country_mismatch", .flag, unit: "flag", window: "registry",
+            "The country of signup_ip (GeoIP) differs from billing_country."),
+        .init(
+            "signup_card_country_mismatch", .flag, unit: "flag", window: "registry",
+            "The country of signup_ip (GeoIP) differs from card_country."),
     ]
 
     private static let indexByName: [String: Int] = {

@@ -23,10 +23,13 @@ public struct RegistryIndex: Sendable {
 public struct FeatureExtractor: Sendable {
     public let plans: PlanCatalog
     public let registry: RegistryIndex
+    /// Enrichment for registry addresses (signup_ip); `nil` when the run has no GeoIP data.
+    public let enricher: (any AddressEnricher)?
 
-    public init(plans: PlanCatalog, registry: RegistryIndex) {
+    public init(plans: PlanCatalog, registry: RegistryIndex, enricher: (any AddressEnricher)? = nil) {
         self.plans = plans
         self.registry = registry
+        self.enricher = enricher
     }
 
     public func features(for key: AccountDayKey, state s: AccountDayState) -> AccountDayFeatures {
@@ -51,6 +54,23 @@ public struct FeatureExtractor: Sendable {
         // The top-k summary may have evicted every address of an evenly rotating account;
         // the most used address still served at least one request.
         v["top_ip_share"] = share(max(1, s.topIPs.maxCount), s.requests)
+        v["ip_churn"] = .number(100 * Double(ips) / Double(max(1, s.requests)))
+        if let lifetime = s.lifetimes.medianLifetimeMinutes { v["median_ip_lifetime_minutes"] = .number(lifetime) }
+        if let g = s.geo {
+            if !g.countries.isEmpty { v["distinct_countries"] = .number(Double(g.countries.count)) }
+            if !g.asnCount.isEmpty { v["distinct_asns"] = .number(Double(g.asnCount.count)) }
+            if let h = g.asnEntropy { v["asn_entropy"] = .number(h) }
+            v["residential_proxy_share"] = share(g.residentialProxy, g.anonymityKnown)
+            v["vpn_share"] = share(g.anonymousVPN, g.anonymityKnown)
+            v["hosting_share"] = share(g.hosting, g.anonymityKnown)
+            v["tor_share"] = share(g.tor, g.anonymityKnown)
+            if !g.travel.isEmpty {
+                let travel = g.travel.impossibleTravel
+                v["impossible_travel_count"] = .number(Double(travel.count))
+                v["max_travel_speed_kmh"] = .number(travel.worstKmh.rounded())
+            }
+            v["locale_mismatch_share"] = share(g.localeMismatch, g.localeChecked)
+        }
 
         let active = s.hourHistogram.filter { $0 > 0 }.count
         v["active_hours"] = .number(Double(active))
@@ -85,6 +105,17 @@ public struct FeatureExtractor: Sendable {
                 v["phone_billing_mismatch"] = .flag(phone != billing)
             }
             if let kyc = record.kycStatus { v["kyc_status"] = .text(kyc) }
+            if let enricher, let ip = record.signupIP {
+                let country = enricher.facts(for: ip).country
+                if country != 0 {
+                    if let billing = record.billingCountry {
+                        v["signup_billing_country_mismatch"] = .flag(AddressFacts.countryCode(billing) != country)
+                    }
+                    if let card = record.cardCountry {
+                        v["signup_card_country_mismatch"] = .flag(AddressFacts.countryCode(card) != country)
+                    }
+                }
+            }
         }
 
         var evidence = AccountEvidence()

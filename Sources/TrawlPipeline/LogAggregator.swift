@@ -44,8 +44,13 @@ public struct LogAggregator: Sendable {
     /// Quote offending values in bad-line reports (see `CanonicalLogDecoder.quoteValues`).
     public var quoteValues = false
     public let plans: PlanCatalog
+    /// Enrichment of client addresses (GeoIP), or `nil` for none.
+    public var enricher: (any AddressEnricher)?
 
-    public init(plans: PlanCatalog) { self.plans = plans }
+    public init(plans: PlanCatalog, enricher: (any AddressEnricher)? = nil) {
+        self.plans = plans
+        self.enricher = enricher
+    }
 
     private final class Partition: @unchecked Sendable {
         var states: [AccountDayKey: AccountDayState] = [:]
@@ -62,9 +67,9 @@ public struct LogAggregator: Sendable {
         var exported: [Partition] = []
         let queue: BlockingQueue<LineChunk>
 
-        init(maxLineBytes: Int, plans: PlanCatalog) {
+        init(maxLineBytes: Int, plans: PlanCatalog, enricher: (any AddressEnricher)?) {
             decoder = CanonicalLogDecoder(maxLineBytes: maxLineBytes)
-            accumulator = FeatureAccumulator(plans: plans)
+            accumulator = FeatureAccumulator(plans: plans, enricher: enricher)
             queue = BlockingQueue(capacity: 4)
         }
     }
@@ -72,7 +77,7 @@ public struct LogAggregator: Sendable {
     public func run(_ files: [InputFile], progress: (@Sendable (ProgressSnapshot) -> Void)? = nil) -> AggregateResult {
         let started = Date()
         let pool = ChunkPool(chunkSize: chunkSize)
-        let workers = (0..<self.workers).map { _ in Worker(maxLineBytes: maxLineBytes, plans: plans) }
+        let workers = (0..<self.workers).map { _ in Worker(maxLineBytes: maxLineBytes, plans: plans, enricher: enricher) }
         for w in workers { w.decoder.quoteValues = quoteValues }
         let linesDone = Atomic<Int>(0)
         let partitions = workers.count
