@@ -9,7 +9,9 @@
 SWIFT        ?= swift
 BUILD_FLAGS  ?=
 APT_PACKAGES := libsqlite3-dev libpcap-dev libmaxminddb-dev zlib1g-dev libzstd-dev libisal-dev pkg-config gzip zstd
-HEADERS      := /usr/include/sqlite3.h /usr/include/pcap.h /usr/include/maxminddb.h /usr/include/zlib.h \
+# Debian puts maxminddb.h in the multiarch folder (/usr/include/x86_64-linux-gnu/).
+MAXMINDDB_H  := $(or $(firstword $(wildcard /usr/include/maxminddb.h /usr/include/*/maxminddb.h)),/usr/include/maxminddb.h)
+HEADERS      := /usr/include/sqlite3.h /usr/include/pcap.h $(MAXMINDDB_H) /usr/include/zlib.h \
                 /usr/include/zstd.h /usr/include/isa-l/igzip_lib.h
 BIN          := .build/debug/trawl
 BENCH_BYTES  ?= 1000000000

@@ -22,10 +22,15 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CISAL", providers: [.apt(["libisal-dev"])]),
+        .systemLibrary(name: "CMaxMindDB", providers: [.apt(["libmaxminddb-dev"])]),
         .target(name: "TrawlModel", swiftSettings: strict),
         .target(
             name: "TrawlIngest",
             dependencies: ["TrawlModel", "CZlib", "CZstd", "CISAL"],
+            swiftSettings: strict),
+        .target(
+            name: "TrawlGeo",
+            dependencies: ["TrawlModel", "CMaxMindDB"],
             swiftSettings: strict),
         .target(
             name: "TrawlFeatures",
@@ -57,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "trawl",
             dependencies: [
-                "TrawlPipeline", "TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlSimulator", "TrawlModel",
+                "TrawlPipeline", "TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlSimulator", "TrawlModel", "TrawlGeo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -73,6 +78,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "TrawlModelTests", dependencies: ["TrawlModel", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlIngestTests", dependencies: ["TrawlIngest", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TrawlGeoTests", dependencies: ["TrawlGeo", "TrawlModel", "CMaxMindDB", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlFeaturesTests", dependencies: ["TrawlFeatures", "TrawlIngest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlRulesTests", dependencies: ["TrawlRules", "TrawlFeatures", "TestSupport"], swiftSettings: strict),
         .testTarget(
