@@ -1,3 +1,4 @@
+import Synchronization
 import TrawlModel
 
 #if canImport(Glibc)
@@ -29,8 +30,8 @@ public struct AddressFacts: Sendable, Equatable {
     public var longitude: Float = .nan
     /// The database's accuracy radius in km (0 when it gave none).
     public var radiusKm: Float = 0
-    /// UTC offset of the address's time zone, in minutes; `nil` when unknown.
-    public var utcOffsetMinutes: Int16?
+    /// The address's IANA time zone as a `TimeZoneNames` id; 0 when unknown.
+    public var timeZone: Int32 = 0
 
     public init() {}
 
@@ -38,7 +39,7 @@ public struct AddressFacts: Sendable, Equatable {
 
     public var isLocated: Bool { !latitude.isNaN && !longitude.isNaN }
     /// Whether any database said anything about the address.
-    public var isKnown: Bool { country != 0 || asn != 0 || !flags.isEmpty || isLocated || utcOffsetMinutes != nil }
+    public var isKnown: Bool { country != 0 || asn != 0 || !flags.isEmpty || isLocated || timeZone != 0 }
 
     /// Packs an alpha-2 code (any case); 0 for anything else.
     public static func countryCode(_ text: some StringProtocol) -> UInt16 {
@@ -321,10 +322,11 @@ public enum LocaleCheck {
 
     /// `nil` when neither comparison can be made.
     @inline(__always) public static func mismatch(
-        languageRegion: UInt16, languageIsEnglish: Bool, clientOffsetMinutes: Int16?, address: AddressFacts
+        languageRegion: UInt16, languageIsEnglish: Bool, clientOffsetMinutes: Int16?, addressOffsetMinutes: Int16?,
+        address: AddressFacts
     ) -> Bool? {
         var checked = false
-        if let client = clientOffsetMinutes, let there = address.utcOffsetMinutes {
+        if let client = clientOffsetMinutes, let there = addressOffsetMinutes {
             checked = true
             if abs(Int(client) - Int(there)) > maxOffsetGapMinutes { return true }
         }
@@ -348,4 +350,25 @@ public enum LocaleCheck {
         }
         return (0, english)
     }
+}
+
+/// Process-wide ids for IANA time zone names, so that per-address facts stay plain values.
+public final class TimeZoneNames: Sendable {
+    public static let shared = TimeZoneNames()
+
+    private let state = Mutex<(names: [String], ids: [String: Int32])>(([""], [:]))
+
+    /// The id of `name` (from 1), registering it on first use.
+    public func id(for name: String) -> Int32 {
+        state.withLock { s in
+            if let id = s.ids[name] { return id }
+            s.names.append(name)
+            let id = Int32(s.names.count - 1)
+            s.ids[name] = id
+            return id
+        }
+    }
+
+    /// The name of an id given by `id(for:)`; `""` for 0.
+    public func name(_ id: Int32) -> String { state.withLock { $0.names[Int(id)] } }
 }

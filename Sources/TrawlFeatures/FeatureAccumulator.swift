@@ -42,9 +42,11 @@ public struct FeatureAccumulator: Sendable {
     private var factsByAddress = AddressTable<AddressFacts>()
     /// Accept-Language region by interned value (`nil`: not parsed yet).
     private var regionByLanguage: [(region: UInt16, english: Bool)?] = []
-    /// client_timezone UTC offset by interned value: outer `nil` not looked up yet, inner
-    /// `nil` not a known zone.
-    private var offsetByZone: [Int16??] = []
+    /// UTC offsets in minutes (`nil`: not a known zone) by zone and day: `0 << 63 | interned
+    /// client_timezone << 32 | day` for clients, `1 << 63 | TimeZoneNames id << 32 | day` for
+    /// addresses. Taken at the start of the UTC day, so the answer does not depend on which
+    /// request of the day came first.
+    private var offsets: [UInt64: Int16?] = [:]
 
     public init(plans: PlanCatalog, enricher: (any AddressEnricher)? = nil) {
         self.plans = plans
@@ -113,16 +115,31 @@ public struct FeatureAccumulator: Sendable {
             if regionByLanguage[i] == nil { regionByLanguage[i] = LocaleCheck.languageRegion(interner.string(e.acceptLanguage)) }
             (region, english) = regionByLanguage[i]!
         }
-        var offset: Int16?
+        let day = UInt64(UInt32(bitPattern: TimestampParser.day(of: e.ts)))
+        var clientOffset: Int16?
         if e.clientTimezone != 0 {
-            let i = Int(e.clientTimezone)
-            if i >= offsetByZone.count { offsetByZone.append(contentsOf: repeatElement(nil, count: i + 1 - offsetByZone.count)) }
-            if offsetByZone[i] == nil {
-                offsetByZone[i] = .some(utcOffsetMinutes(zone: interner.string(e.clientTimezone), at: e.ts))
+            let key = UInt64(e.clientTimezone) << 32 | day
+            if let known = offsets[key] {
+                clientOffset = known
+            } else {
+                clientOffset = utcOffsetMinutes(zone: interner.string(e.clientTimezone), day: Int32(bitPattern: UInt32(day)))
+                offsets[key] = clientOffset
             }
-            offset = offsetByZone[i]!
         }
-        return LocaleCheck.mismatch(languageRegion: region, languageIsEnglish: english, clientOffsetMinutes: offset, address: facts)
+        var addressOffset: Int16?
+        if facts.timeZone != 0 {
+            let key = 1 << 63 | UInt64(UInt32(bitPattern: facts.timeZone)) << 32 | day
+            if let known = offsets[key] {
+                addressOffset = known
+            } else {
+                addressOffset = utcOffsetMinutes(
+                    zone: TimeZoneNames.shared.name(facts.timeZone), day: Int32(bitPattern: UInt32(day)))
+                offsets[key] = addressOffset
+            }
+        }
+        return LocaleCheck.mismatch(
+            languageRegion: region, languageIsEnglish: english, clientOffsetMinutes: clientOffset,
+            addressOffsetMinutes: addressOffset, address: facts)
     }
 
     /// The accumulated state keyed by account id and day, with interned ids resolved.
@@ -142,13 +159,11 @@ public struct FeatureAccumulator: Sendable {
     }
 }
 
-/// The UTC offset in minutes of an IANA time zone at a time; `nil` for an unknown zone.
-///
-/// Taken at the first request that names the zone and kept for the run: a day's logs
-/// rarely straddle a daylight-saving change, and an hour does not decide a mismatch.
-public func utcOffsetMinutes(zone: String, at ts: Timestamp) -> Int16? {
+/// The UTC offset in minutes of an IANA time zone at the start of a UTC day; `nil` for an
+/// unknown zone.
+public func utcOffsetMinutes(zone: String, day: Int32) -> Int16? {
     guard let tz = TimeZone(identifier: zone) else { return nil }
-    return Int16(tz.secondsFromGMT(for: Date(timeIntervalSince1970: Double(ts) / 1000)) / 60)
+    return Int16(tz.secondsFromGMT(for: Date(timeIntervalSince1970: Double(day) * 86_400)) / 60)
 }
 
 /// Values by client address: open addressing with linear probing, for the per-request

@@ -34,6 +34,34 @@ enum Geography {
 
     static func country(_ code: String) -> Int { countries.firstIndex { $0.code == code }! }
 
+    /// Where a zone's city is, in degrees (the coordinates networks of that zone get).
+    static let zoneLocations: [(latitude: Double, longitude: Double)] = zoneTable.map { zoneCities[$0.0]! }
+
+    /// How far from its city a consumer address of the country may be, in km: the accuracy
+    /// radius a GeoIP database gives when it knows only the country or region.
+    static func consumerRadiusKm(_ country: Int) -> Int {
+        switch countries[country].code {
+        case "US", "CA", "RU", "CN", "BR", "AU": 2500
+        case "IN", "ID", "MX": 1500
+        default: 300
+        }
+    }
+
+    private static let zoneCities: [String: (latitude: Double, longitude: Double)] = [
+        "America/New_York": (40.71, -74.01), "America/Chicago": (41.88, -87.63), "America/Denver": (39.74, -104.99),
+        "America/Los_Angeles": (34.05, -118.24), "America/Toronto": (43.65, -79.38),
+        "America/Vancouver": (49.28, -123.12), "America/Sao_Paulo": (-23.55, -46.63),
+        "America/Mexico_City": (19.43, -99.13), "Europe/London": (51.51, -0.13), "Europe/Berlin": (52.52, 13.40),
+        "Europe/Paris": (48.86, 2.35), "Europe/Madrid": (40.42, -3.70), "Europe/Rome": (41.90, 12.50),
+        "Europe/Amsterdam": (52.37, 4.90), "Europe/Warsaw": (52.23, 21.01), "Europe/Stockholm": (59.33, 18.07),
+        "Europe/Istanbul": (41.01, 28.98), "Europe/Moscow": (55.76, 37.62), "Asia/Kolkata": (19.08, 72.88),
+        "Asia/Tokyo": (35.68, 139.69), "Asia/Seoul": (37.57, 126.98), "Asia/Singapore": (1.35, 103.82),
+        "Asia/Shanghai": (31.23, 121.47), "Asia/Hong_Kong": (22.32, 114.17), "Asia/Taipei": (25.03, 121.57),
+        "Asia/Jakarta": (-6.21, 106.85), "Asia/Ho_Chi_Minh": (10.82, 106.63), "Asia/Jerusalem": (31.77, 35.21),
+        "Asia/Dubai": (25.20, 55.27), "Australia/Sydney": (-33.87, 151.21), "Pacific/Auckland": (-36.85, 174.76),
+        "Africa/Lagos": (6.52, 3.38),
+    ]
+
     private static let zoneTable: [(String, Int)] = [
         ("America/New_York", -300), ("America/Chicago", -360), ("America/Denver", -420),
         ("America/Los_Angeles", -480), ("America/Toronto", -300), ("America/Vancouver", -480),

@@ -16,14 +16,6 @@ enum NetworkKind: Int, Sendable, CaseIterable {
         }
     }
 
-    /// The anonymity flag an intel feed would carry for the whole network.
-    var anonymity: String {
-        switch self {
-        case .vpn: "vpn"
-        case .cloud, .hosting: "hosting"
-        default: ""
-        }
-    }
 }
 
 /// One autonomous system in one country: its /16 blocks and, for consumer networks, an IPv6 /32.
@@ -159,22 +151,43 @@ struct NetworkCatalog: Sendable {
         if flaggedSet.insert(key24).inserted { flaggedProxy24.append(key24) }
     }
 
-    /// `networks.csv`: network, kind, country, ASN, AS organisation and anonymity flag per block.
+    /// `networks.csv`: the address plan as an intel list for `trawl intel build`: per block
+    /// its kind, country, ASN and AS organisation, anonymity flags, location, accuracy radius
+    /// and time zone; listed residential-proxy /24s follow their /16s (the more specific wins).
+    ///
+    /// Consumer and business networks sit at their country's first zone with a radius that
+    /// covers the country, as GeoIP databases place addresses they know only to the country;
+    /// datacenter, cloud, VPN and university networks sit at a city of their country with a
+    /// tight radius. Nothing here draws from the world's random stream.
     func csv() -> [UInt8] {
         var out: [UInt8] = []
-        out.append("network,kind,country,asn,as_org,anonymity\n")
-        func row(_ network: [UInt8], _ p: NetworkProvider, anonymity: String) {
+        out.append(
+            "network,kind,country,asn,as_org,is_anonymous,is_anonymous_vpn,is_hosting_provider,is_residential_proxy,latitude,longitude,accuracy_radius,time_zone\n"
+        )
+        func row(_ network: [UInt8], _ index: Int, residentialProxy: Bool) {
+            let p = providers[index]
+            let country = Geography.countries[p.country]
+            let precise = [.cloud, .hosting, .vpn, .university].contains(p.kind)
+            let zone = precise ? country.zones[Int(mix64(UInt64(index)) % UInt64(country.zones.count))] : country.zones[0]
+            let place = Geography.zoneLocations[zone]
             out.append(contentsOf: network)
             out.append(UInt8(ascii: ","))
             out.append(contentsOf: p.kind.name.bytes)
             out.append(UInt8(ascii: ","))
-            out.append(contentsOf: Geography.countries[p.country].code.bytes)
+            out.append(contentsOf: country.code.bytes)
             out.append(UInt8(ascii: ","))
             out.appendInt(p.asn)
             out.append(UInt8(ascii: ","))
             out.append(contentsOf: p.name.bytes)
+            let vpn = p.kind == .vpn
+            let hosting = p.kind == .cloud || p.kind == .hosting
+            for flag in [vpn || residentialProxy, vpn, hosting, residentialProxy] {
+                out.append(contentsOf: (flag ? ",true" : ",false").bytes)
+            }
+            out.append(contentsOf: ",\(place.latitude),\(place.longitude),".bytes)
+            out.appendInt(precise ? (p.kind == .vpn ? 100 : 20) : Geography.consumerRadiusKm(p.country))
             out.append(UInt8(ascii: ","))
-            out.append(contentsOf: anonymity.bytes)
+            out.append(contentsOf: Geography.zones[zone].name)
             out.append(UInt8(ascii: "\n"))
         }
         var owner: [UInt32: Int] = [:]
@@ -184,13 +197,13 @@ struct NetworkCatalog: Sendable {
                 var net: [UInt8] = []
                 net.appendIP(IPAddress(v4: prefix << 16))
                 net.append("/16")
-                row(net, p, anonymity: p.kind.anonymity)
+                row(net, i, residentialProxy: false)
             }
             if p.v6Prefix != 0 {
                 var net: [UInt8] = []
                 net.appendIP(IPAddress(high: p.v6Prefix, low: 0))
                 net.append("/32")
-                row(net, p, anonymity: p.kind.anonymity)
+                row(net, i, residentialProxy: false)
             }
         }
         for key in flaggedProxy24 {
@@ -198,7 +211,7 @@ struct NetworkCatalog: Sendable {
             var net: [UInt8] = []
             net.appendIP(IPAddress(v4: key << 8))
             net.append("/24")
-            row(net, providers[i], anonymity: "residential_proxy")
+            row(net, i, residentialProxy: true)
         }
         return out
     }

@@ -6,7 +6,8 @@ import TrawlModel
 /// Layout of the output folder:
 /// - `accounts.jsonl`: the account registry (inputs.md §2), one line per account.
 /// - `labels.jsonl`: ground truth (inputs.md §4) plus `population`, one line per account.
-/// - `networks.csv`: the synthetic address plan (`network,kind,country,asn,as_org,anonymity`),
+/// - `networks.csv`: the synthetic address plan as an intel list (`network,kind,country,asn,as_org,`
+///   anonymity flags, location, accuracy radius, time zone) that `trawl intel build` compiles,
 ///   one row per /16 and IPv6 /32, plus /24 rows an intel feed lists as residential proxies.
 /// - `logs/YYYY-MM-DD/part-N.jsonl` (or `.jsonl.gz`): the access log (inputs.md §1), 2–4
 ///   part files a day, each sorted by time, interleaved with each other like the logs of

@@ -99,27 +99,29 @@ import TrawlModel
     @Test func mismatchRules() {
         var us = AddressFacts()
         us.country = AddressFacts.countryCode("US")
-        us.utcOffsetMinutes = -300
         let cn = AddressFacts.countryCode("CN")
-        // Shanghai time zone and Chinese region on a New York address: both disagree.
-        #expect(LocaleCheck.mismatch(languageRegion: cn, languageIsEnglish: false, clientOffsetMinutes: 480, address: us) == true)
-        // Los Angeles time on a New York address: 3 hours apart is one country.
-        #expect(LocaleCheck.mismatch(languageRegion: 0, languageIsEnglish: false, clientOffsetMinutes: -480, address: us) == false)
-        // en-GB in the US is not evidence of anything.
-        #expect(
+        func check(_ region: UInt16, english: Bool = false, client: Int16?, there: Int16? = -300, _ address: AddressFacts) -> Bool? {
             LocaleCheck.mismatch(
-                languageRegion: AddressFacts.countryCode("GB"), languageIsEnglish: true, clientOffsetMinutes: nil, address: us)
-                == nil)
-        // Nothing known of the address: no comparison.
-        #expect(LocaleCheck.mismatch(languageRegion: cn, languageIsEnglish: false, clientOffsetMinutes: 480, address: .unknown) == nil)
+                languageRegion: region, languageIsEnglish: english, clientOffsetMinutes: client, addressOffsetMinutes: there,
+                address: address)
+        }
+        // Shanghai time zone and Chinese region on a New York address: both disagree.
+        #expect(check(cn, client: 480, us) == true)
+        #expect(check(cn, client: nil, there: nil, us) == true)
+        // Los Angeles time on a New York address: 3 hours apart is one country.
+        #expect(check(0, client: -480, us) == false)
+        // en-GB in the US is not evidence of anything.
+        #expect(check(AddressFacts.countryCode("GB"), english: true, client: nil, us) == nil)
+        // Nothing known of the address: no comparison by region.
+        #expect(check(cn, client: nil, there: nil, .unknown) == nil)
     }
 
     @Test func zoneOffsetsComeFromTheTimeZoneDatabase() {
-        // 2026-01-15 and 2026-07-15, noon UTC: New York is on EST, then EDT.
-        #expect(utcOffsetMinutes(zone: "America/New_York", at: 1_768_478_400_000) == -300)
-        #expect(utcOffsetMinutes(zone: "America/New_York", at: 1_784_116_800_000) == -240)
-        #expect(utcOffsetMinutes(zone: "Asia/Shanghai", at: 1_768_478_400_000) == 480)
-        #expect(utcOffsetMinutes(zone: "Mars/Olympus_Mons", at: 0) == nil)
+        // Days 20468 (2026-01-15) and 20649 (2026-07-15): New York is on EST, then EDT.
+        #expect(utcOffsetMinutes(zone: "America/New_York", day: 20468) == -300)
+        #expect(utcOffsetMinutes(zone: "America/New_York", day: 20649) == -240)
+        #expect(utcOffsetMinutes(zone: "Asia/Shanghai", day: 20468) == 480)
+        #expect(utcOffsetMinutes(zone: "Mars/Olympus_Mons", day: 0) == nil)
     }
 }
 
