@@ -55,7 +55,7 @@ let package = Package(
             name: "TrawlPipeline",
             dependencies: [
                 "TrawlModel", "TrawlIngest", "TrawlFeatures", "TrawlRules", "TrawlCases",
-                "TrawlSimulator",
+                "TrawlSimulator", "TrawlGeo",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -86,7 +86,8 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "TrawlSimulatorTests", dependencies: ["TrawlSimulator", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "TrawlPipelineTests", dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlCases", "TestSupport"],
+            name: "TrawlPipelineTests",
+            dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlCases", "TrawlGeo", "TrawlFeatures", "TrawlModel", "TestSupport"],
             swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -11,6 +11,8 @@ import TrawlRules
 public struct AnalyzeOptions: Sendable {
     public var inputs: [String]
     public var accountsPath: String?
+    /// GeoIP databases (files or folders of `*.mmdb`); none turns the GeoIP features off.
+    public var geoipPaths: [String] = []
     public var databasePath: String = "trawl.sqlite"
     public var rulesDirectory: String = "rules"
     public var scoresPath: String?
@@ -37,6 +39,10 @@ public struct AnalyzeSummary: Sendable, Codable {
     public var badByReason: [String: Int]
     public var ignoredFields: [String: Int]
     public var registryAccounts: Int
+    /// GeoIP databases used, as `path (database_type)`.
+    public var geoipDatabases: [String] = []
+    /// Address lookups that failed on a damaged database.
+    public var geoipFailures = 0
     public var registryBadLines: Int
     public var accounts: Int
     public var accountDays: Int
@@ -106,6 +112,14 @@ public enum BatchAnalyzer {
                 .badData, "\(error)\nfix the rule file, or check it with: trawl rules lint --rules \(options.rulesDirectory)")
         }
 
+        var enricher: GeoEnricher?
+        if !options.geoipPaths.isEmpty {
+            do { enricher = try GeoEnricher(paths: options.geoipPaths) } catch {
+                let kind: PipelineError.Kind = error.reason == .noSuchFile ? .missingInput : .badData
+                throw PipelineError(kind, "\(error.description) (--geoip)")
+            }
+        }
+
         // The registry is read on its own thread while the logs are decoded: it is a
         // second, independent input, and reading it first would delay the hot path.
         // A missing file still fails at once, before any decoding.
@@ -123,7 +137,7 @@ public enum BatchAnalyzer {
             }
         }
 
-        var aggregator = LogAggregator(plans: plans)
+        var aggregator = LogAggregator(plans: plans, enricher: enricher)
         aggregator.chunkSize = options.chunkSize
         aggregator.maxLineBytes = options.maxLineBytes
         aggregator.workers = options.workers
@@ -149,7 +163,9 @@ public enum BatchAnalyzer {
             linesRead: aggregate.linesRead, events: aggregate.events, badLines: aggregate.tally.total,
             badByReason: aggregate.tally.countsByKey,
             ignoredFields: Dictionary(uniqueKeysWithValues: aggregate.tally.ignoredFields.map { ($0.key.name, $0.value) }),
-            registryAccounts: registry.accounts.count, registryBadLines: registry.tally.total,
+            registryAccounts: registry.accounts.count,
+            geoipDatabases: enricher?.resolver.databases.map { "\($0.path) (\($0.databaseType))" } ?? [],
+            registryBadLines: registry.tally.total,
             accounts: Set(aggregate.states.keys.map(\.accountID)).count, accountDays: aggregate.states.count,
             flaggedAccounts: 0, casesOpened: 0, casesUpdated: 0, seconds: 0, linesPerSecond: 0, peakRSSBytes: 0,
             reports: aggregate.reports)
@@ -170,7 +186,7 @@ public enum BatchAnalyzer {
                     seconds: Date().timeIntervalSince(started), phase: phase))
         }
         announce("scoring \(aggregate.states.count) account-days")
-        let extractor = FeatureExtractor(plans: plans, registry: RegistryIndex(accounts: registry.accounts))
+        let extractor = FeatureExtractor(plans: plans, registry: RegistryIndex(accounts: registry.accounts), enricher: enricher)
         let keys = aggregate.states.keys.sorted()
         let results = scoreInParallel(keys, aggregate.states, extractor, rules, options.threshold, workers: options.workers)
         aggregate.states = [:]  // scored: free the sketches before the store builds its rows
@@ -205,6 +221,12 @@ public enum BatchAnalyzer {
         }
 
         summary.phaseSeconds["store"] = Date().timeIntervalSince(scored)
+        if let enricher {
+            summary.geoipFailures = enricher.resolver.failureCount
+            if let e = enricher.resolver.firstError {
+                logger.warning("\(enricher.resolver.failureCount) GeoIP lookup(s) failed; first: \(e.description)")
+            }
+        }
         if let path = options.scoresPath { try writeScores(scores, to: path) }
         summary.seconds = Date().timeIntervalSince(started)
         summary.linesPerSecond = summary.seconds > 0 ? Double(summary.linesRead) / summary.seconds : 0

@@ -18,6 +18,9 @@ struct AnalyzeCommand: ParsableCommand {
             Example:
               trawl analyze logs/2026-11-21/ --accounts accounts.jsonl --db cases.sqlite --scores scores.jsonl
               zstd -dc day.jsonl.zst | trawl analyze - --db cases.sqlite
+              trawl analyze logs/ --accounts accounts.jsonl --geoip /var/lib/GeoIP/ own-intel.mmdb
+
+            --geoip takes every path up to the next option, so put it after the inputs.
             """)
 
     @Argument(help: "Log files, folders, globs, or - for standard input.")
@@ -25,6 +28,13 @@ struct AnalyzeCommand: ParsableCommand {
 
     @Option(help: "Account registry (JSONL, optionally compressed).")
     var accounts: String?
+
+    @Option(
+        parsing: .upToNextOption,
+        help:
+            "GeoIP databases in MaxMind format (files, or folders of *.mmdb): City/Country, ASN/ISP, Anonymous-IP, or own intel from `trawl intel build`."
+    )
+    var geoip: [String] = []
 
     @Option(help: "Case store (SQLite file; created when missing).")
     var db = "trawl.sqlite"
@@ -62,6 +72,7 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         var options = AnalyzeOptions(inputs: inputs)
         options.accountsPath = accounts
+        options.geoipPaths = geoip
         options.databasePath = db
         options.rulesDirectory = try rules.resolved()
         options.scoresPath = scores

@@ -35,6 +35,7 @@ struct DemoCommand: ParsableCommand {
 
         var options = AnalyzeOptions(inputs: [(world as NSString).appendingPathComponent("logs")])
         options.accountsPath = (world as NSString).appendingPathComponent("accounts.jsonl")
+        options.geoipPaths = WorldGeoIP.existing(world: world).map { [$0] } ?? []
         options.databasePath = (dir as NSString).appendingPathComponent("trawl.sqlite")
         options.scoresPath = (dir as NSString).appendingPathComponent("scores.jsonl")
         options.rulesDirectory = try rules.resolved()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TrawlPipeline
 import TrawlSimulator
 
 struct SimulateCommand: ParsableCommand {
@@ -13,6 +14,8 @@ struct SimulateCommand: ParsableCommand {
             distillation operators and evasive variants of both.
             Files follow the input contract exactly: DIR/logs/DAY/part-N.jsonl[.gz],
             DIR/accounts.jsonl and DIR/labels.jsonl. The same seed gives the same bytes.
+            DIR/networks.csv is the address plan as an intel list, compiled into
+            DIR/geoip/world.mmdb for `trawl analyze --geoip`.
 
             Example:
               trawl simulate --out world --seed 7 --accounts 2000 --days 2 --gzip
@@ -43,9 +46,11 @@ struct SimulateCommand: ParsableCommand {
 
     static func write(_ spec: WorldSpec, to dir: String) throws -> WorldSummary {
         do {
-            return try WorldSimulator.write(spec, to: dir) { lines in
+            let summary = try WorldSimulator.write(spec, to: dir) { lines in
                 if Terminal.isTerminal { FileHandle.standardError.write(Data("\r\u{1B}[Ksimulating: \(Terminal.count(lines)) lines".utf8)) }
             }
+            try WorldGeoIP.build(world: dir)
+            return summary
         } catch {
             Terminal.clearProgress()
             throw CommandFailure(74, "\(dir): \(error)")

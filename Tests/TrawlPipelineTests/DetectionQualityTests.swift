@@ -17,6 +17,7 @@ import TrawlSimulator
         _ = try WorldSimulator.write(spec, to: world)
         var options = AnalyzeOptions(inputs: [world + "/logs"])
         options.accountsPath = world + "/accounts.jsonl"
+        options.geoipPaths = [try WorldGeoIP.build(world: world)]
         options.databasePath = dir.file("cases.sqlite")
         options.rulesDirectory = repositoryRoot() + "/rules"
         let outcome = try BatchAnalyzer.run(options)

@@ -1,0 +1,113 @@
+import Foundation
+import TestSupport
+import Testing
+import TrawlFeatures
+import TrawlGeo
+import TrawlModel
+import TrawlPipeline
+import TrawlSimulator
+
+/// GeoIP enrichment through real MaxMind test databases (fixtures/maxmind) and through a
+/// simulated world's own intel database.
+@Suite struct GeoEnrichmentTests {
+    static let fixtures = repositoryRoot() + "/fixtures/maxmind"
+
+    @Test func cityAndAnonymityFactsFromMaxMindTestDatabases() throws {
+        let enricher = try GeoEnricher(paths: [Self.fixtures + "/GeoIP2-City-Test.mmdb", Self.fixtures + "/GeoIP2-Anonymous-IP-Test.mmdb"])
+        #expect(enricher.coversAnonymity)
+
+        // ::214.0.1.0/120 in the City test data: Melbourne, radius 20 km.
+        let melbourne = enricher.facts(for: try #require(IPAddress("214.0.1.7")))
+        #expect(AddressFacts.countryText(melbourne.country) == "AU")
+        #expect(abs(melbourne.latitude - -37.8159) < 0.001 && abs(melbourne.longitude - 144.9669) < 0.001)
+        #expect(melbourne.radiusKm == 20)
+        #expect(TimeZoneNames.shared.name(melbourne.timeZone) == "Australia/Melbourne")
+        // Covered by an anonymity database but not listed: known not anonymous.
+        #expect(melbourne.flags == [.anonymityKnown])
+
+        // 2001:218::/32: Tokyo.
+        let tokyo = enricher.facts(for: try #require(IPAddress("2001:218::1")))
+        #expect(AddressFacts.countryText(tokyo.country) == "JP")
+        #expect(TimeZoneNames.shared.name(tokyo.timeZone) == "Asia/Tokyo")
+
+        // ::81.2.69.0/120 in the Anonymous-IP test data carries every flag.
+        let everything = enricher.facts(for: try #require(IPAddress("81.2.69.10")))
+        #expect(everything.flags == [.anonymityKnown, .residentialProxy, .anonymousVPN, .hosting, .tor, .publicProxy])
+        // ::71.160.223.0/120: hosting only.
+        #expect(enricher.facts(for: try #require(IPAddress("71.160.223.1"))).flags == [.anonymityKnown, .hosting])
+
+        // An address in neither database.
+        let nowhere = enricher.facts(for: try #require(IPAddress("192.0.2.1")))
+        #expect(nowhere.country == 0 && !nowhere.isLocated && nowhere.timeZone == 0)
+    }
+
+    @Test func aMissingOrDamagedDatabaseStopsTheRunWithItsName() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try dir.write("logs/day.jsonl", text: handMadeDay())
+        var o = AnalyzeOptions(inputs: [dir.file("logs")])
+        o.databasePath = dir.file("cases.sqlite")
+        o.rulesDirectory = repositoryRoot() + "/rules"
+        o.geoipPaths = [dir.file("nope.mmdb")]
+        let missing = #expect(throws: PipelineError.self) { try BatchAnalyzer.run(o) }
+        #expect(missing?.exitCode == 66)
+        #expect(missing?.message.contains("nope.mmdb") == true)
+
+        o.geoipPaths = [Self.fixtures + "/bad-data/libmaxminddb-metadata-marker-only.mmdb"]
+        let damaged = #expect(throws: PipelineError.self) { try BatchAnalyzer.run(o) }
+        #expect(damaged?.exitCode == 65)
+        #expect(damaged?.message.contains("libmaxminddb-metadata-marker-only.mmdb") == true)
+        #expect(!FileManager.default.fileExists(atPath: o.databasePath))
+    }
+
+    /// A simulated world with its own intel database: proxy-rotating resellers span many
+    /// countries and jump faster than planes, single people do not; without --geoip every
+    /// GeoIP feature is unknown; results do not depend on the number of workers.
+    @Test func simulatedWorldWithAndWithoutGeoIP() throws {
+        let dir = try TemporaryDirectory("trawl-geo")
+        defer { dir.remove() }
+        let world = dir.file("world")
+        let spec = WorldSpec(seed: 5, accounts: 400, days: 1, startDay: "2026-11-21", compression: .none, requestScale: 0.2)
+        _ = try WorldSimulator.write(spec, to: world)
+        let database = try WorldGeoIP.build(world: world)
+        let labels = try GroundTruth.load(path: world)
+
+        func run(geo: Bool, workers: Int) throws -> [String: FeatureVector] {
+            var o = AnalyzeOptions(inputs: [world + "/logs"])
+            o.accountsPath = world + "/accounts.jsonl"
+            o.databasePath = dir.file("cases-\(geo)-\(workers).sqlite")
+            o.rulesDirectory = repositoryRoot() + "/rules"
+            o.workers = workers
+            o.chunkSize = 256 << 10
+            if geo { o.geoipPaths = [database] }
+            let outcome = try BatchAnalyzer.run(o)
+            return Dictionary(uniqueKeysWithValues: outcome.results.map { ($0.features.accountID, $0.features.features) })
+        }
+        let withGeo = try run(geo: true, workers: 2)
+        let withGeoOneWorker = try run(geo: true, workers: 1)
+        let without = try run(geo: false, workers: 2)
+        // Split-invariant features agree whatever the number of workers (the two from
+        // Misra-Gries summaries may not, past 32 keys: see the README).
+        #expect(Set(withGeo.keys) == Set(withGeoOneWorker.keys))
+        for (id, v) in withGeo {
+            for (i, f) in FeatureCatalog.all.enumerated()
+            where !["top_ip_share", "asn_entropy"].contains(f.name) && v[i] != withGeoOneWorker[id]?[i] {
+                Issue.record("\(id) \(f.name): \(String(describing: v[i])) vs \(String(describing: withGeoOneWorker[id]?[i]))")
+            }
+        }
+
+        let geoFeatures = ["distinct_countries", "distinct_asns", "asn_entropy", "residential_proxy_share", "impossible_travel_count"]
+        for (_, v) in without {
+            for name in geoFeatures { #expect(v[name] == nil, "\(name) known without GeoIP") }
+        }
+        func values(_ population: String, _ name: String) -> [Double] {
+            withGeo.compactMap { id, v in labels.labels[id]?.population == population ? v[name]?.number : nil }
+        }
+        let pooledCountries = values("pooled", "distinct_countries")
+        #expect(!pooledCountries.isEmpty && pooledCountries.allSatisfy { $0 >= 3 })
+        #expect(values("pooled", "impossible_travel_count").allSatisfy { $0 >= 8 })
+        let individuals = values("individual", "distinct_countries")
+        #expect(!individuals.isEmpty && individuals.allSatisfy { $0 == 1 })
+        #expect(values("individual", "impossible_travel_count").allSatisfy { $0 == 0 })
+    }
+}
