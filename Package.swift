@@ -87,7 +87,9 @@ let package = Package(
         .testTarget(name: "TrawlSimulatorTests", dependencies: ["TrawlSimulator", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TrawlPipelineTests",
-            dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlCases", "TrawlGeo", "TrawlFeatures", "TrawlModel", "TestSupport"],
+            dependencies: [
+                "TrawlPipeline", "TrawlSimulator", "TrawlCases", "TrawlGeo", "TrawlFeatures", "TrawlRules", "TrawlModel", "TestSupport",
+            ],
             swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -18,6 +18,8 @@ public struct AddressFacts: Sendable, Equatable {
         public static let hosting = Flags(rawValue: 1 << 3)
         public static let tor = Flags(rawValue: 1 << 4)
         public static let publicProxy = Flags(rawValue: 1 << 5)
+        /// The address is in a network an allowlist (`rules/allowlists.yaml`) names.
+        public static let allowlisted = Flags(rawValue: 1 << 6)
     }
 
     /// ISO 3166 alpha-2 code packed into two bytes (`"US"` = 0x5553); 0 when unknown.
@@ -238,6 +240,8 @@ public struct GeoDayState: Sendable, Equatable, Mergeable {
     /// Requests whose address an anonymity database covered, and how it flagged them.
     public var anonymityKnown = 0
     public var residentialProxy = 0, anonymousVPN = 0, hosting = 0, tor = 0
+    /// Requests from allowlisted networks.
+    public var allowlisted = 0
     /// Requests whose client locale could be compared with the address, and those that disagreed.
     public var localeChecked = 0, localeMismatch = 0
     public var travel = TravelTrack()
@@ -253,6 +257,7 @@ public struct GeoDayState: Sendable, Equatable, Mergeable {
         }
         guard facts.isKnown else { return }
         known += 1
+        if facts.flags.contains(.allowlisted) { allowlisted += 1 }
         if facts.country != 0 { countries.insert(hash: mix64(UInt64(facts.country))) }
         if facts.asn != 0 {
             asnKnown += 1
@@ -283,6 +288,7 @@ public struct GeoDayState: Sendable, Equatable, Mergeable {
         anonymousVPN += o.anonymousVPN
         hosting += o.hosting
         tor += o.tor
+        allowlisted += o.allowlisted
         localeChecked += o.localeChecked
         localeMismatch += o.localeMismatch
         travel.merge(o.travel)

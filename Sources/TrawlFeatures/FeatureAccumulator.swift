@@ -7,6 +7,12 @@ import TrawlModel
 /// implementation need not cache; it must be safe to call from several workers at once.
 public protocol AddressEnricher: Sendable {
     func facts(for address: IPAddress) -> AddressFacts
+    /// Whether allowlists are loaded (so that "not allowlisted" is known).
+    var hasAllowlists: Bool { get }
+}
+
+extension AddressEnricher {
+    public var hasAllowlists: Bool { false }
 }
 
 /// Identifies one account's state for one UTC day.

@@ -124,6 +124,9 @@ public enum FeatureCatalog {
             "max_travel_speed_kmh", .number, unit: "km/h",
             "Highest implied speed among the impossible-travel jumps (0 when there is none)."),
         .init(
+            "allowlisted_share", .number, unit: "share 0-1",
+            "Share of requests from networks named by an allowlist (rules/allowlists.yaml); unknown when no allowlist is loaded."),
+        .init(
             "locale_mismatch_share", .number, unit: "share 0-1",
             "Share of requests whose client_timezone is more than 3 h from the address's time zone, or whose non-English Accept-Language region names another country, over requests where either could be compared."
         ),

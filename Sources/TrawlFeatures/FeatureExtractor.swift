@@ -71,6 +71,7 @@ public struct FeatureExtractor: Sendable {
             }
             v["locale_mismatch_share"] = share(g.localeMismatch, g.localeChecked)
         }
+        if let enricher, enricher.hasAllowlists { v["allowlisted_share"] = share(s.geo?.allowlisted ?? 0, s.requests) }
 
         let active = s.hourHistogram.filter { $0 > 0 }.count
         v["active_hours"] = .number(Double(active))

@@ -113,8 +113,9 @@ public enum BatchAnalyzer {
         }
 
         var enricher: GeoEnricher?
-        if !options.geoipPaths.isEmpty {
-            do { enricher = try GeoEnricher(paths: options.geoipPaths) } catch {
+        let allowlists = try Allowlists.load(rulesDirectory: options.rulesDirectory)
+        if !options.geoipPaths.isEmpty || !allowlists.databases.isEmpty {
+            do { enricher = try GeoEnricher(paths: options.geoipPaths, allowlists: allowlists.databases) } catch {
                 let kind: PipelineError.Kind = error.reason == .noSuchFile ? .missingInput : .badData
                 throw PipelineError(kind, "\(error.description) (--geoip)")
             }

@@ -11,9 +11,14 @@ public struct GeoEnricher: AddressEnricher {
     /// Whether an anonymity database (Anonymous-IP, residential proxy, own intel) is loaded:
     /// then an address without flags is known not to be anonymous.
     public let coversAnonymity: Bool
+    /// Databases of networks the team vouches for (`rules/allowlists.yaml`).
+    public let allowlists: [GeoDatabase]
 
-    public init(resolver: GeoResolver) {
+    public var hasAllowlists: Bool { !allowlists.isEmpty }
+
+    public init(resolver: GeoResolver, allowlists: [GeoDatabase] = []) {
         self.resolver = resolver
+        self.allowlists = allowlists
         coversAnonymity = resolver.databases.contains { db in
             let type = db.databaseType.lowercased()
             return type.contains("anonymous") || type.contains("proxy") || db.databaseType == OwnIntel.databaseType
@@ -21,12 +26,15 @@ public struct GeoEnricher: AddressEnricher {
     }
 
     /// Opens the databases at `paths` (files, or folders of `*.mmdb`).
-    public init(paths: [String]) throws(GeoError) {
-        self.init(resolver: try GeoResolver(paths: paths, cacheCapacity: 0))
+    public init(paths: [String], allowlists: [GeoDatabase] = []) throws(GeoError) {
+        self.init(resolver: try GeoResolver(paths: paths, cacheCapacity: 0), allowlists: allowlists)
     }
 
     public func facts(for address: IPAddress) -> AddressFacts {
-        Self.facts(from: resolver.lookup(address), coversAnonymity: coversAnonymity)
+        var f = Self.facts(from: resolver.lookup(address), coversAnonymity: coversAnonymity)
+        // A damaged allowlist answers nothing for the address (it is then not allowlisted).
+        if allowlists.contains(where: { (try? $0.lookup(address)) != nil }) { f.flags.insert(.allowlisted) }
+        return f
     }
 
     static func facts(from r: GeoRecord, coversAnonymity: Bool) -> AddressFacts {

@@ -1,12 +1,14 @@
 import Foundation
 import TrawlFeatures
+import TrawlGeo
 import TrawlIngest
 import TrawlModel
 import TrawlRules
 
 /// Runs data-driven rule cases: one folder per case under `fixtures/rules/`, holding
-/// `events.jsonl` (log lines), optionally `accounts.jsonl` (registry) and `rule.yaml`
-/// (rules to test instead of the rules folder), and `expected.json`:
+/// `events.jsonl` (log lines), optionally `accounts.jsonl` (registry), `intel.csv` (an
+/// intel list, compiled to a GeoIP database for the case) and `rule.yaml` (rules to test
+/// instead of the rules folder), and `expected.json`:
 /// `{"fired": {"acct": ["rule.id"]}, "not_fired": {...}, "flagged": ["acct"], "not_flagged": [...]}`.
 public enum RuleCaseRunner {
     public struct Expected: Decodable, Sendable {
@@ -59,11 +61,24 @@ public enum RuleCaseRunner {
                 throw PipelineError.from(e)
             }
         }
-        var aggregator = LogAggregator(plans: plans)
+        var enricher: GeoEnricher?
+        let allowlists = try Allowlists.load(rulesDirectory: rulesDirectory)
+        if !allowlists.databases.isEmpty { enricher = GeoEnricher(resolver: GeoResolver(databases: []), allowlists: allowlists.databases) }
+        if FileManager.default.fileExists(atPath: path("intel.csv")) {
+            let database = FileManager.default.temporaryDirectory.appendingPathComponent("trawl-case-\(UUID().uuidString).mmdb").path
+            defer { try? FileManager.default.removeItem(atPath: database) }
+            do {
+                try WorldGeoIP.compile(intelList: path("intel.csv"), to: database)
+                enricher = try GeoEnricher(paths: [database], allowlists: allowlists.databases)
+            } catch {
+                throw PipelineError(.badData, "\(name): \(error.description)")
+            }
+        }
+        var aggregator = LogAggregator(plans: plans, enricher: enricher)
         aggregator.workers = 1
         let aggregate = aggregator.run([InputFile(path: path("events.jsonl"))])
         if let e = aggregate.fileErrors.first { throw PipelineError.from(e) }
-        let extractor = FeatureExtractor(plans: plans, registry: registry)
+        let extractor = FeatureExtractor(plans: plans, registry: registry, enricher: enricher)
         var fired: [String: Set<String>] = [:]
         var flagged: Set<String> = []
         for (key, state) in aggregate.states {

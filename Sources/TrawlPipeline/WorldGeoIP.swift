@@ -12,13 +12,21 @@ public enum WorldGeoIP {
     /// - Throws: `GeoError` when the list is missing, has a bad row, or cannot be written.
     @discardableResult
     public static func build(world: String) throws(GeoError) -> String {
-        let list = try IntelListDecoder.decode(contentsOf: (world as NSString).appendingPathComponent("networks.csv"))
+        let path = (world as NSString).appendingPathComponent(relativePath)
+        try compile(intelList: (world as NSString).appendingPathComponent("networks.csv"), to: path)
+        return path
+    }
+
+    /// Compiles one intel list (CSV, as `trawl intel build` reads) into a database at `path`,
+    /// creating its folder. The build epoch is fixed, so the same list gives the same bytes.
+    /// - Throws: `GeoError`: the list's first bad row, or a file that cannot be read or written.
+    public static func compile(intelList: String, to path: String) throws(GeoError) {
+        let list = try IntelListDecoder.decode(contentsOf: intelList)
         if let problem = list.problems.first { throw problem }
         var writer = MaxMindWriter(
             databaseType: OwnIntel.databaseType, descriptions: ["en": "Trawl simulated world address plan"], languages: ["en"],
             buildEpoch: 1)
         for entry in list.entries { writer.insert(entry.network, entry.record) }
-        let path = (world as NSString).appendingPathComponent(relativePath)
         do {
             try FileManager.default.createDirectory(
                 atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -26,7 +34,6 @@ public enum WorldGeoIP {
             throw GeoError(file: path, reason: .unwritable(error.localizedDescription))
         }
         try writer.write(to: path)
-        return path
     }
 
     /// The world's database when it has one.

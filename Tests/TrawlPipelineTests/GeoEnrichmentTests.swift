@@ -5,6 +5,7 @@ import TrawlFeatures
 import TrawlGeo
 import TrawlModel
 import TrawlPipeline
+import TrawlRules
 import TrawlSimulator
 
 /// GeoIP enrichment through real MaxMind test databases (fixtures/maxmind) and through a
@@ -109,5 +110,48 @@ import TrawlSimulator
         let individuals = values("individual", "distinct_countries")
         #expect(!individuals.isEmpty && individuals.allSatisfy { $0 == 1 })
         #expect(values("individual", "impossible_travel_count").allSatisfy { $0 == 0 })
+    }
+}
+
+@Suite struct AllowlistTests {
+    /// An allowlist named in the rules folder marks its networks' requests: the share is
+    /// known (and 1) for the account using them, the exonerating rule fires and the score
+    /// drops; without allowlists the share is unknown.
+    @Test func allowlistedNetworksLowerTheScore() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try dir.write("logs/day.jsonl", text: handMadeDay())
+        let rules = dir.file("rules")
+        try FileManager.default.copyItem(atPath: repositoryRoot() + "/rules", toPath: rules)
+        _ = try dir.write("egress.csv", text: "network,label\n198.0.0.0/8,partner gateway\n")
+        try WorldGeoIP.compile(intelList: dir.file("egress.csv"), to: rules + "/allowlists/egress.mmdb")
+
+        func run(_ name: String) throws -> BatchAnalyzer.Outcome {
+            var o = AnalyzeOptions(inputs: [dir.file("logs")])
+            o.databasePath = dir.file("\(name).sqlite")
+            o.rulesDirectory = rules
+            return try BatchAnalyzer.run(o)
+        }
+        let before = try run("before")
+        _ = try dir.write(
+            "rules/allowlists.yaml", text: "allowlists:\n  - name: partner\n    database: allowlists/egress.mmdb\n")
+        let after = try run("after")
+
+        func result(_ o: BatchAnalyzer.Outcome, _ account: String) throws -> (features: AccountDayFeatures, assessment: Assessment) {
+            try #require(o.results.first { $0.features.accountID == account })
+        }
+        #expect(try result(before, "acct-pool").features.features["allowlisted_share"] == nil)
+        let pooled = try result(after, "acct-pool")
+        #expect(pooled.features.features["allowlisted_share"] == .number(1))
+        #expect(pooled.assessment.hits.contains { $0.ruleID == "ok.allowlisted_network" })
+        #expect(pooled.assessment.score < (try result(before, "acct-pool").assessment.score))
+        // The person at 203.0.113.9 is not on the list.
+        #expect(try result(after, "acct-person").features.features["allowlisted_share"] == .number(0))
+
+        // A missing database is named, with the allowlist, and stops the run.
+        _ = try dir.write("rules/allowlists.yaml", text: "allowlists:\n  - name: gone\n    database: allowlists/gone.mmdb\n")
+        let error = #expect(throws: PipelineError.self) { try run("gone") }
+        #expect(error?.exitCode == 66)
+        #expect(error?.message.contains("allowlist gone") == true)
     }
 }
