@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Builds a MaxMind DB file (format spec 2.0) from networks and their records.
 ///
 /// Hand-written: no Swift MaxMind DB writer exists among the packages this project can
@@ -106,14 +110,32 @@ public struct MaxMindWriter {
         return out
     }
 
-    /// Writes the file atomically (a temporary file renamed over `path`).
-    /// - Throws: `GeoError` with reason `tooLarge` or `unwritable`.
+    /// Writes the file atomically: into a temporary file beside `path`, renamed over it
+    /// when complete, so readers never see half a database.
+    /// - Throws: `GeoError` with reason `tooLarge`, or `unwritable` and the system's reason.
     public func write(to path: String) throws(GeoError) {
         let bytes = try serialize(name: path)
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw GeoError(file: path, reason: .unwritable(Self.reason(error)))
+        let temporary = path + ".partial-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw GeoError(file: path, reason: .unwritable(String(cString: strerror(errno)))) }
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                done += n
+            }
+        }
+        if close(fd) != 0 && failure == 0 { failure = errno }
+        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+        if failure != 0 {
+            unlink(temporary)
+            throw GeoError(file: path, reason: .unwritable(String(cString: strerror(failure))))
         }
     }
 

@@ -84,6 +84,12 @@ struct IntelCommand: ParsableCommand {
                         + TerminalText.sanitize(output) + ". Fix the rows (or delete them) and build again"
                         + (verbose ? "" : "; --verbose quotes the offending cells"))
             }
+            let folder = (output as NSString).deletingLastPathComponent
+            if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+                do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                    throw CommandFailure(74, TerminalText.sanitize(folder) + ": cannot create the folder for --output")
+                }
+            }
             do { try writer.write(to: output) } catch { throw Self.failure(error) }
             Terminal.say(
                 "trawl intel build: \(rows) row(s), \(writer.networkCount) network(s) from \(inputs.count) file(s) → "

@@ -78,7 +78,9 @@ import Testing
         #expect(try trawl(["intel", "build", "/nonexistent/intel.csv", "-o", dir.file("x.mmdb")]).status == 66)
         #expect(try trawl(["intel", "build", dir.path]).status == 64)  // no -o
         let csv = try dir.write("ok.csv", text: "network\n10.0.0.0/8\n")
-        #expect(try trawl(["intel", "build", csv, "-o", "/nonexistent/dir/x.mmdb"]).status == 74)
+        #expect(try trawl(["intel", "build", csv, "-o", csv + "/x.mmdb"]).status == 74)  // a file where a folder must be
+        let nested = try trawl(["intel", "build", csv, "-o", dir.file("new/folder/x.mmdb")])
+        #expect(nested.status == 0 && FileManager.default.fileExists(atPath: dir.file("new/folder/x.mmdb")))
         let bad = MaxMindFixtureTests.folder + "bad-data/libmaxminddb-offset-integer-overflow.mmdb"
         #expect(try trawl(["intel", "lookup", bad, "1.1.1.1"]).status == 65)
         #expect(try trawl(["intel", "lookup", "/nonexistent/x.mmdb", "1.1.1.1"]).status == 66)
