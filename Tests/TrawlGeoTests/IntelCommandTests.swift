@@ -4,13 +4,7 @@ import Testing
 
 /// `trawl intel build` and `trawl intel lookup`, run as the built binary.
 @Suite struct IntelCommandTests {
-    /// The `trawl` built beside this test bundle (any --scratch-path), else the repository's.
-    static let binary: String = {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        var candidates = [here.appendingPathComponent("trawl").path, here.deletingLastPathComponent().appendingPathComponent("trawl").path]
-        for config in ["debug", "release"] { candidates.append(repositoryRoot() + "/.build/\(config)/trawl") }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-    }()
+    static let binary = builtProduct("trawl")
 
     func trawl(_ args: [String]) throws -> CommandResult { try runCommand(Self.binary, args) }
 
