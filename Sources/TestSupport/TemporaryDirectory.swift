@@ -98,3 +98,13 @@ public func repositoryRoot(from filePath: String = #filePath) -> String {
     }
     return FileManager.default.currentDirectoryPath
 }
+
+/// A product of this package (`trawl`) built beside the running test bundle, so tests use
+/// the binary of the same build whatever `--scratch-path` is; else `.build/debug` or
+/// `.build/release` of the repository.
+public func builtProduct(_ name: String) -> String {
+    let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    var candidates = [here.appendingPathComponent(name).path, here.deletingLastPathComponent().appendingPathComponent(name).path]
+    for config in ["debug", "release"] { candidates.append(repositoryRoot() + "/.build/\(config)/" + name) }
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+}

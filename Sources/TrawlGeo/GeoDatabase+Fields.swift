@@ -35,8 +35,9 @@ enum GeoFieldPaths {
         [
             (.countryCode, ["country"]), (.asn, ["asn"]), (.asOrganization, ["as_org"]), (.label, ["label"]),
             (.latitude, ["latitude"]), (.longitude, ["longitude"]), (.accuracyRadius, ["accuracy_radius"]),
-            (.timeZone, ["time_zone"]),
-        ] + anonymizerFlags
+            (.timeZone, ["time_zone"]), (.isp, ["isp"]), (.organization, ["organization"]),
+            (.connectionType, ["connection_type"]),
+        ] + anonymizerFlags + anonymizerProvider
     /// Enterprise-style records keep network facts under `traits`.
     static let traits: [Path] = (isp + anonymizerFlags + [(.connectionType, ["connection_type"])]).map {
         ($0.field, ["traits"] + $0.keys)

@@ -32,8 +32,10 @@ public final class GeoDatabase: @unchecked Sendable {
     public let descriptions: [String: String]
 
     private let mmdb: UnsafeMutablePointer<MMDB_s>
-    /// Each field with its null-terminated C array of keys, for `MMDB_aget_value`.
-    private let fieldPaths: [(field: GeoField, keys: UnsafeMutablePointer<UnsafePointer<CChar>?>)]
+    /// The field paths grouped by their first key, so that a top-level map (`location`)
+    /// is found once and its fields read from there: each `MMDB_aget_value` walks its map
+    /// from the start, skipping every value before the key it wants.
+    private let fieldGroups: [FieldGroup]
     private let impliesResidentialProxy: Bool
 
     /// Opens (memory-maps) the file.
@@ -77,26 +79,14 @@ public final class GeoDatabase: @unchecked Sendable {
             descriptions[String(cString: language)] = String(cString: text)
         }
         self.descriptions = descriptions
-        fieldPaths = GeoFieldPaths.paths(forDatabaseType: databaseType).map { path in
-            let keys = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: path.keys.count + 1)
-            for (i, key) in path.keys.enumerated() { keys[i] = UnsafePointer(strdup(key)) }
-            keys[path.keys.count] = nil
-            return (path.field, keys)
-        }
+        fieldGroups = FieldGroup.grouping(GeoFieldPaths.paths(forDatabaseType: databaseType))
         impliesResidentialProxy = GeoFieldPaths.impliesResidentialProxy(databaseType: databaseType)
     }
 
     deinit {
         MMDB_close(mmdb)
         mmdb.deallocate()
-        for (_, keys) in fieldPaths {
-            var i = 0
-            while let key = keys[i] {
-                free(UnsafeMutablePointer(mutating: key))
-                i += 1
-            }
-            keys.deallocate()
-        }
+        for group in fieldGroups { group.deallocate() }
     }
 
     /// The record for `address`, or `nil` when the database has no entry for it.
@@ -109,9 +99,15 @@ public final class GeoDatabase: @unchecked Sendable {
         var record = GeoRecord()
         record.prefixLength = match.prefixLength
         var data = MMDB_entry_data_s()
-        for (field, keys) in fieldPaths {
-            guard MMDB_aget_value(&match.entry, &data, keys) == MMDB_SUCCESS, data.has_data else { continue }
-            Self.set(field, from: data, in: &record)
+        for group in fieldGroups {
+            guard MMDB_aget_value(&match.entry, &data, group.key) == MMDB_SUCCESS, data.has_data else { continue }
+            if let field = group.field { Self.set(field, from: data, in: &record) }
+            guard !group.nested.isEmpty, data.type == MMDB_DATA_TYPE_MAP else { continue }
+            var map = MMDB_entry_s(mmdb: match.entry.mmdb, offset: data.offset)
+            for (field, keys) in group.nested {
+                guard MMDB_aget_value(&map, &data, keys) == MMDB_SUCCESS, data.has_data else { continue }
+                Self.set(field, from: data, in: &record)
+            }
         }
         if impliesResidentialProxy && record.isResidentialProxy == nil { record.isResidentialProxy = true }
         return record
@@ -133,6 +129,53 @@ public final class GeoDatabase: @unchecked Sendable {
             throw GeoError(file: path, reason: .lookupFailed("record with an unknown data type"))
         }
         return (match.prefixLength, value)
+    }
+
+    /// Paths that start with one key: the field that key holds itself (a flat record),
+    /// and the fields under it (a map), each as a null-terminated C array of keys.
+    private struct FieldGroup {
+        let key: UnsafeMutablePointer<UnsafePointer<CChar>?>
+        var field: GeoField?
+        var nested: [(field: GeoField, keys: UnsafeMutablePointer<UnsafePointer<CChar>?>)] = []
+
+        /// Groups in the order their first keys first appear; within a group the direct
+        /// field first, then the nested ones in order.
+        static func grouping(_ paths: [GeoFieldPaths.Path]) -> [FieldGroup] {
+            var groups: [FieldGroup] = []
+            var index: [String: Int] = [:]
+            for path in paths {
+                guard let first = path.keys.first else { continue }
+                if index[first] == nil {
+                    index[first] = groups.count
+                    groups.append(FieldGroup(key: cKeys([first])))
+                }
+                let g = index[first]!
+                if path.keys.count == 1 {
+                    if groups[g].field == nil { groups[g].field = path.field }
+                } else {
+                    groups[g].nested.append((path.field, cKeys(Array(path.keys.dropFirst()))))
+                }
+            }
+            return groups
+        }
+
+        static func cKeys(_ keys: [String]) -> UnsafeMutablePointer<UnsafePointer<CChar>?> {
+            let array = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: keys.count + 1)
+            for (i, key) in keys.enumerated() { array[i] = UnsafePointer(strdup(key)) }
+            array[keys.count] = nil
+            return array
+        }
+
+        func deallocate() {
+            for keys in [key] + nested.map(\.keys) {
+                var i = 0
+                while let k = keys[i] {
+                    free(UnsafeMutablePointer(mutating: k))
+                    i += 1
+                }
+                keys.deallocate()
+            }
+        }
     }
 
     // MARK: Lookup

@@ -26,7 +26,8 @@ public struct IntelList: Sendable {
 /// `accuracy_radius` and `anonymizer_confidence` (0-65535), `latitude` (-90...90) and
 /// `longitude` (-180...180) as doubles, the `is_…` flags as booleans (`true`/`false`,
 /// `1`/`0`, `yes`/`no`, any case); `as_org`, `label`, `time_zone` and every other column
-/// are strings kept as written. An empty cell (or one of spaces) leaves its key out.
+/// are strings kept as written. Spaces and tabs around typed values and column names are
+/// ignored; an empty cell (or one of spaces) leaves its key out.
 public enum IntelListDecoder {
     /// The type a column's cells are read as.
     enum ColumnKind: Equatable {
@@ -107,7 +108,7 @@ public enum IntelListDecoder {
     }
 
     static func readHeader(_ fields: [String]) -> HeaderResult {
-        let names = fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = fields.map { String(trimmed($0)) }
         guard names.first == "network" else {
             return .failure("the header's first column must be network (then one column per record key, e.g. network,label,asn)")
         }
@@ -132,7 +133,7 @@ public enum IntelListDecoder {
         var record: [String: MaxMindValue] = [:]
         var bad = false
         for (cell, column) in zip(fields, columns) {
-            let trimmed = cell.trimmingCharacters(in: .whitespaces)
+            let trimmed = Self.trimmed(cell)
             if trimmed.isEmpty {
                 if column.kind == .network {
                     problems.append(GeoError(file: file, line: line, column: column.name, reason: .invalidValue("empty network")))
@@ -141,7 +142,7 @@ public enum IntelListDecoder {
                 continue
             }
             if column.kind == .network {
-                do { network = try IPNetwork.parse(Substring(trimmed)) } catch {
+                do { network = try IPNetwork.parse(trimmed) } catch {
                     problems.append(
                         GeoError(file: file, line: line, column: column.name, reason: .invalidValue(reason(error)), value: cell))
                     bad = true
@@ -172,7 +173,16 @@ public enum IntelListDecoder {
         case failure(String)
     }
 
-    static func value(_ text: String, original: String, kind: ColumnKind) -> ValueResult {
+    /// `text` without the spaces and tabs around it.
+    static func trimmed(_ text: String) -> Substring {
+        let u = text.utf8
+        var start = u.startIndex, end = u.endIndex
+        while start < end, u[start] == 0x20 || u[start] == 0x09 { start = u.index(after: start) }
+        while end > start, u[u.index(before: end)] == 0x20 || u[u.index(before: end)] == 0x09 { end = u.index(before: end) }
+        return text[start..<end]
+    }
+
+    static func value(_ text: Substring, original: String, kind: ColumnKind) -> ValueResult {
         switch kind {
         case .string, .network:
             return .success(.string(original))
@@ -182,14 +192,14 @@ public enum IntelListDecoder {
             }
             return .success(.string(text.uppercased()))
         case .uint32:
-            var digits = Substring(text)
-            if digits.lowercased().hasPrefix("as") { digits = digits.dropFirst(2) }
+            var digits = text
+            if digits.utf8.count > 2, digits.utf8.prefix(2).map({ $0 | 0x20 }) == [0x61, 0x73] { digits = digits.dropFirst(2) }
             guard let v = unsigned(digits), let n = UInt32(exactly: v) else {
                 return .failure("expected a whole number from 0 to 4294967295 (an AS number, AS prefix allowed)")
             }
             return .success(.uint32(n))
         case .uint16:
-            guard let v = unsigned(Substring(text)), let n = UInt16(exactly: v) else {
+            guard let v = unsigned(text), let n = UInt16(exactly: v) else {
                 return .failure("expected a whole number from 0 to 65535")
             }
             return .success(.uint16(n))

@@ -1,4 +1,9 @@
 import Foundation
+import TrawlModel
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Builds a MaxMind DB file (format spec 2.0) from networks and their records.
 ///
@@ -37,7 +42,15 @@ public struct MaxMindWriter {
     public var networkCount: Int { records.count }
 
     /// Adds `record` for `network`; a network already present gets the keys combined.
+    ///
+    /// An IPv6 network inside `::/96` (`::192.0.2.0/120`, `::1/128`) is where the format
+    /// keeps IPv4, so it is stored as the IPv4 network it covers (`192.0.2.0/24`, `0.0.0.1/32`).
     public mutating func insert(_ network: IPNetwork, _ record: [String: MaxMindValue]) {
+        var network = network
+        let a = network.address
+        if !a.isIPv4 && a.high == 0 && a.low >> 32 == 0 && network.prefixLength >= 96 {
+            network = IPNetwork(containing: IPAddress(v4: UInt32(truncatingIfNeeded: a.low)), prefixLength: network.prefixLength - 96)
+        }
         records[network, default: [:]].merge(record) { _, new in new }
     }
 
@@ -54,8 +67,16 @@ public struct MaxMindWriter {
         var tree = SearchTreeBuilder()
         var dataOffsets: [Int] = []
         var idOfOffset: [Int: UInt32] = [:]
+        guard Self.fits(.string(databaseType)), descriptions.allSatisfy({ Self.fits(.string($0.value)) }) else {
+            throw GeoError(file: name, reason: .tooLarge("a metadata string over \(DataSectionEncoder.maximumSize) bytes"))
+        }
         for network in ordered {
-            let offset = data.append(.map(records[network]!))
+            let record = MaxMindValue.map(records[network]!)
+            guard Self.fits(record) else {
+                throw GeoError(
+                    file: name, reason: .tooLarge("the record of \(network) has a value over \(DataSectionEncoder.maximumSize) bytes"))
+            }
+            let offset = data.append(record)
             let id: UInt32
             if let known = idOfOffset[offset] {
                 id = known
@@ -106,14 +127,44 @@ public struct MaxMindWriter {
         return out
     }
 
-    /// Writes the file atomically (a temporary file renamed over `path`).
-    /// - Throws: `GeoError` with reason `tooLarge` or `unwritable`.
+    /// Writes the file atomically: into a temporary file beside `path`, renamed over it
+    /// when complete, so readers never see half a database.
+    /// - Throws: `GeoError` with reason `tooLarge`, or `unwritable` and the system's reason.
     public func write(to path: String) throws(GeoError) {
         let bytes = try serialize(name: path)
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw GeoError(file: path, reason: .unwritable(Self.reason(error)))
+        let temporary = path + ".partial-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw GeoError(file: path, reason: .unwritable(String(cString: strerror(errno)))) }
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                done += n
+            }
+        }
+        if close(fd) != 0 && failure == 0 { failure = errno }
+        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+        if failure != 0 {
+            unlink(temporary)
+            throw GeoError(file: path, reason: .unwritable(String(cString: strerror(failure))))
+        }
+    }
+
+    /// Whether every string, byte string, map and array in `value` is within the size a
+    /// control byte can say.
+    static func fits(_ value: MaxMindValue) -> Bool {
+        switch value {
+        case .string(let s): s.utf8.count <= DataSectionEncoder.maximumSize
+        case .bytes(let b): b.count <= DataSectionEncoder.maximumSize
+        case .array(let items): items.count <= DataSectionEncoder.maximumSize && items.allSatisfy(fits)
+        case .map(let m): m.count <= DataSectionEncoder.maximumSize && m.allSatisfy { fits(.string($0.key)) && fits($0.value) }
+        default: true
         }
     }
 

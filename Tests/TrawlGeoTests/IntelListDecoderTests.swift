@@ -38,6 +38,12 @@ import TrawlModel
         #expect(list.entries[1].record == ["asn": .uint32(4_294_967_295)])
     }
 
+    @Test func spacesAroundTypedValuesAreIgnoredStringsKeptAsWritten() throws {
+        let list = Self.decode("network , asn ,label\n 10.0.0.0/8\t,\tAS64500 , two words \n")
+        #expect(list.problems.isEmpty, "\(list.problems)")
+        #expect(list.entries.first?.record == ["asn": .uint32(64500), "label": .string(" two words ")])
+    }
+
     struct BadRow: Sendable, CustomTestStringConvertible {
         let csv: String
         let expected: String

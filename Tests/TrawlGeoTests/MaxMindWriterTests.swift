@@ -121,6 +121,23 @@ import TrawlModel
         #expect(found.prefixLength == 24)
     }
 
+    /// ::/96 holds IPv4, so an IPv6 network there is the IPv4 network it covers.
+    @Test func ipv6NetworksInsideTheIPv4SpaceAreIPv4() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try Self.build("network,label,asn\n192.0.2.0/24,v4,\n::192.0.2.0/120,,64496\n", in: dir)
+        let found = try #require(try db.lookupValue(Self.ip("192.0.2.9")))
+        #expect(found.value == .map(["label": .string("v4"), "asn": .uint32(64496)]))
+        #expect(found.prefixLength == 24)
+    }
+
+    @Test func oversizedValuesAreAnErrorNotACrash() throws {
+        var writer = MaxMindWriter(databaseType: "T")
+        writer.insert(try IPNetwork.parse("192.0.2.0/24"), ["blob": .bytes([UInt8](repeating: 1, count: 16_843_037))])
+        let error = #expect(throws: GeoError.self) { try writer.serialize(name: "big.mmdb") }
+        #expect(error?.description.hasPrefix("big.mmdb: database too large: the record of 192.0.2.0/24 has a value over") == true)
+    }
+
     @Test func emptyListGivesAnEmptyDatabase() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -5,13 +5,7 @@ import Testing
 /// The built `trawl` binary, run as an analyst would.
 @Suite struct CommandLineTests {
     static let root = repositoryRoot()
-    static var binary: String {
-        for config in ["debug", "release"] {
-            let path = root + "/.build/\(config)/trawl"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return root + "/.build/debug/trawl"
-    }
+    static var binary: String { builtProduct("trawl") }
 
     func trawl(_ args: [String], stdin: Data? = nil, in dir: String? = nil) throws -> CommandResult {
         try runCommand(Self.binary, args, stdin: stdin, environment: ["TRAWL_RULES": Self.root + "/rules"])
