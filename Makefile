@@ -8,11 +8,12 @@
 
 SWIFT        ?= swift
 BUILD_FLAGS  ?=
-APT_PACKAGES := libsqlite3-dev libpcap-dev libmaxminddb-dev zlib1g-dev libzstd-dev libisal-dev pkg-config gzip zstd
+APT_PACKAGES := libsqlite3-dev libpcap-dev libmaxminddb-dev zlib1g-dev libzstd-dev libisal-dev pkg-config gzip zstd tzdata
+# tzdata: client_timezone and GeoIP time zones are compared through the system's zone files.
 # Debian puts maxminddb.h in the multiarch folder (/usr/include/x86_64-linux-gnu/).
 MAXMINDDB_H  := $(or $(firstword $(wildcard /usr/include/maxminddb.h /usr/include/*/maxminddb.h)),/usr/include/maxminddb.h)
 HEADERS      := /usr/include/sqlite3.h /usr/include/pcap.h $(MAXMINDDB_H) /usr/include/zlib.h \
-                /usr/include/zstd.h /usr/include/isa-l/igzip_lib.h
+                /usr/include/zstd.h /usr/include/isa-l/igzip_lib.h /usr/share/zoneinfo/zone1970.tab
 BIN          := .build/debug/trawl
 BENCH_BYTES  ?= 1000000000
 
