@@ -8,7 +8,8 @@
 
 SWIFT        ?= swift
 BUILD_FLAGS  ?=
-APT_PACKAGES := libsqlite3-dev libpcap-dev libmaxminddb-dev zlib1g-dev libzstd-dev libisal-dev pkg-config gzip zstd tzdata
+APT_PACKAGES := libsqlite3-dev libpcap-dev libmaxminddb-dev zlib1g-dev libzstd-dev libisal-dev pkg-config gzip zstd tzdata mmdb-bin
+# mmdb-bin: mmdblookup, MaxMind's reader, checks the databases `trawl intel build` writes.
 # tzdata: client_timezone and GeoIP time zones are compared through the system's zone files.
 # Debian puts maxminddb.h in the multiarch folder (/usr/include/x86_64-linux-gnu/).
 MAXMINDDB_H  := $(or $(firstword $(wildcard /usr/include/maxminddb.h /usr/include/*/maxminddb.h)),/usr/include/maxminddb.h)
@@ -23,7 +24,7 @@ all: build
 
 deps:
 	@missing=""; for h in $(HEADERS); do [ -e $$h ] || missing="$$missing $$h"; done; \
-	for t in gzip zstd; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	for t in gzip zstd mmdblookup; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "missing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then \
