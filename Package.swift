@@ -69,7 +69,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "TrawlBench",
-            dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlModel"],
+            dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlModel", "TrawlGeo"],
             swiftSettings: strict),
         .target(
             name: "TestSupport",

@@ -5,9 +5,13 @@
 //
 // Prints lines/s, MB/s and peak RSS of each, and the ratios the targets are stated in:
 // trawl(plain) / DuckDB (target <= 1.0), trawl(gzip) / trawl(plain) (target <= 1.5),
-// and peak RSS for 50,000 accounts (target <= 1 GiB).
+// peak RSS for 50,000 accounts (target <= 1 GiB), and with the world's GeoIP database:
+// uncached lookups/s and trawl(--geoip) / trawl(plain) (target <= 1.3).
 
 import Foundation
+import TrawlGeo
+import TrawlModel
+import TrawlPipeline
 import TrawlSimulator
 
 struct Options {
@@ -61,7 +65,9 @@ let world = "\(o.dir)/world-\(o.bytes)"
 let plain = "\(world)/bench.jsonl"
 let gz = plain + ".gz"
 
-if !FileManager.default.fileExists(atPath: gz) {
+// A world from before networks.csv became an intel list (no locations) is made again.
+let networksHeader = (try? String(contentsOfFile: "\(world)/networks.csv", encoding: .utf8))?.prefix(200) ?? ""
+if !FileManager.default.fileExists(atPath: gz) || !networksHeader.contains("latitude") {
     let spec = WorldSpec.spec(forApproximateBytes: o.bytes, seed: 1)
     say("generating a \(spec.accounts)-account world of about \(o.bytes / 1_000_000) MB in \(world) …")
     try? FileManager.default.removeItem(atPath: world)
@@ -83,6 +89,7 @@ if !FileManager.default.fileExists(atPath: gz) {
 }
 
 let size = (try FileManager.default.attributesOfItem(atPath: plain)[.size] as? NSNumber)?.intValue ?? 0
+let geoip = try WorldGeoIP.build(world: world)
 
 struct Measure {
     var seconds: Double
@@ -90,12 +97,12 @@ struct Measure {
     var rss: Int
 }
 
-func measureTrawl(_ input: String) throws -> Measure {
+func measureTrawl(_ input: String, extra: [String] = []) throws -> Measure {
     var best: Measure?
     for _ in 0..<o.runs {
         let db = "\(o.dir)/bench-\(UUID().uuidString).sqlite"
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + s) } }
-        let r = try run(o.trawl, ["analyze", input, "--accounts", "\(world)/accounts.jsonl", "--db", db, "--summary-json"])
+        let r = try run(o.trawl, ["analyze", input, "--accounts", "\(world)/accounts.jsonl", "--db", db, "--summary-json"] + extra)
         guard r.status == 0, let obj = try JSONSerialization.jsonObject(with: r.out) as? [String: Any] else {
             say("trawl analyze failed with status \(r.status)")
             exit(70)
@@ -148,6 +155,31 @@ say("trawl analyze, plain …")
 let tPlain = try measureTrawl(plain)
 say("trawl analyze, gzip …")
 let tGzip = try measureTrawl(gz)
+say("trawl analyze, plain, --geoip …")
+let tGeo = try measureTrawl(plain, extra: ["--geoip", geoip])
+
+/// Uncached lookups per second on one thread: addresses spread over the world's networks.
+func measureLookups() throws -> Double {
+    let list = try IntelListDecoder.decode(contentsOf: "\(world)/networks.csv")
+    let resolver = try GeoResolver(paths: [geoip], cacheCapacity: 0)
+    var rng = SystemRandomNumberGenerator()
+    let addresses: [IPAddress] = (0..<300_000).map { _ in
+        let n = list.entries[Int.random(in: 0..<list.entries.count, using: &rng)].network
+        let span = n.address.isIPv4 ? UInt64(1) << UInt64(32 - min(32, n.prefixLength)) : 1 << 16
+        return n.address.isIPv4
+            ? IPAddress(v4: UInt32(truncatingIfNeeded: UInt64(n.address.v4 ?? 0) &+ UInt64.random(in: 0..<span, using: &rng)))
+            : IPAddress(high: n.address.high, low: UInt64.random(in: 0..<span, using: &rng))
+    }
+    var found = 0
+    let t0 = Date()
+    for a in addresses where resolver.lookup(a).countryCode != nil { found += 1 }
+    let seconds = Date().timeIntervalSince(t0)
+    say("  \(found) of \(addresses.count) addresses found")
+    return Double(addresses.count) / seconds
+}
+say("GeoIP lookups, one thread, no cache …")
+let lookupsPerSecond = try measureLookups()
+
 say("DuckDB (\(o.threads) threads) …")
 let duck = try measureDuckDB()
 
@@ -160,15 +192,22 @@ say("")
 say("input: \(plain), \(String(format: "%.0f", Double(size) / 1e6)) MB, \(tPlain.lines) lines, best of \(o.runs)")
 say(row("trawl analyze (plain)", tPlain))
 say(row("trawl analyze (gzip)", tGzip))
+say(row("trawl analyze (--geoip)", tGeo))
 say(row("duckdb aggregate", duck))
 let ratio = tPlain.seconds / duck.seconds
 let gzipRatio = tGzip.seconds / tPlain.seconds
+let geoRatio = tGeo.seconds / tPlain.seconds
 say(
     String(
         format: "ratio trawl/duckdb: %.2f (target <= 1.0) · gzip/plain: %.2f (target <= 1.5) · peak RSS %.0f MB (target <= 1024 MiB)",
         ratio, gzipRatio, Double(max(tPlain.rss, tGzip.rss)) / 1_048_576))
+say(
+    String(
+        format: "GeoIP: %.2f M lookups/s (one thread, uncached) · with --geoip / without: %.2f (target <= 1.3)", lookupsPerSecond / 1e6,
+        geoRatio))
 print(
     String(
         format:
-            #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d}"#,
-        size, tPlain.lines, tPlain.seconds, tGzip.seconds, duck.seconds, ratio, gzipRatio, max(tPlain.rss, tGzip.rss), duck.rss))
+            #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"trawl_geoip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"geoip_ratio":%.3f,"geoip_lookups_per_s":%.0f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d}"#,
+        size, tPlain.lines, tPlain.seconds, tGzip.seconds, tGeo.seconds, duck.seconds, ratio, gzipRatio, geoRatio, lookupsPerSecond,
+        max(tPlain.rss, tGzip.rss, tGeo.rss), duck.rss))

@@ -39,6 +39,13 @@ public struct AddressFacts: Sendable, Equatable {
 
     public static let unknown = AddressFacts()
 
+    /// Field by field, with an unknown (NaN) coordinate equal to another unknown one.
+    public static func == (a: AddressFacts, b: AddressFacts) -> Bool {
+        a.country == b.country && a.asn == b.asn && a.flags == b.flags && a.radiusKm == b.radiusKm
+            && a.timeZone == b.timeZone && a.latitude.bitPattern == b.latitude.bitPattern
+            && a.longitude.bitPattern == b.longitude.bitPattern
+    }
+
     public var isLocated: Bool { !latitude.isNaN && !longitude.isNaN }
     /// Whether any database said anything about the address.
     public var isKnown: Bool { country != 0 || asn != 0 || !flags.isEmpty || isLocated || timeZone != 0 }

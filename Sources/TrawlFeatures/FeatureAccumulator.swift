@@ -3,16 +3,23 @@ import TrawlModel
 
 /// Looks client addresses up in enrichment data (GeoIP, ASN, anonymity databases).
 ///
-/// A decoding worker asks once per distinct address it sees and keeps the answer, so an
-/// implementation need not cache; it must be safe to call from several workers at once.
+/// Asked for every request: an implementation caches per distinct address, and must be
+/// safe to call from several workers at once.
 public protocol AddressEnricher: Sendable {
     func facts(for address: IPAddress) -> AddressFacts
+    /// The facts and the prefix length of the network they hold for: every address that
+    /// shares that many leading bits (counted in its own family) gets the same facts.
+    func factsWithExtent(for address: IPAddress) -> (facts: AddressFacts, prefixLength: Int)
     /// Whether allowlists are loaded (so that "not allowlisted" is known).
     var hasAllowlists: Bool { get }
 }
 
 extension AddressEnricher {
     public var hasAllowlists: Bool { false }
+    /// Without knowledge of networks, the facts hold for the address alone.
+    public func factsWithExtent(for address: IPAddress) -> (facts: AddressFacts, prefixLength: Int) {
+        (facts(for: address), address.isIPv4 ? 32 : 128)
+    }
 }
 
 /// Identifies one account's state for one UTC day.
@@ -44,8 +51,8 @@ public struct FeatureAccumulator: Sendable {
     private var capByModel: [Int64] = []
     public let plans: PlanCatalog
     public let enricher: (any AddressEnricher)?
-    /// This worker's answers from `enricher`, by address.
-    private var factsByAddress = AddressTable<AddressFacts>()
+    /// This worker's recent answers from `enricher`, in front of its shared caches.
+    private var addressCache = RecentAddressCache()
     /// Accept-Language region by interned value (`nil`: not parsed yet).
     private var regionByLanguage: [(region: UInt16, english: Bool)?] = []
     /// UTC offsets in minutes (`nil`: not a known zone) by zone and day: `0 << 63 | interned
@@ -63,6 +70,7 @@ public struct FeatureAccumulator: Sendable {
 
     /// Adds a batch of events decoded with `interner`.
     public mutating func add(_ batch: [RequestEvent], arena: [UInt8], interner: StringInterner) {
+        let enricher = self.enricher  // one copy of the existential per batch, not per request
         for e in batch {
             let day = TimestampParser.day(of: e.ts)
             let key = UInt64(e.account) << 32 | UInt64(UInt32(bitPattern: day))
@@ -85,7 +93,7 @@ public struct FeatureAccumulator: Sendable {
                 modelCap: cap)
             if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
             if let enricher {
-                let facts = factsByAddress.value(for: e.clientIP) { enricher.facts(for: $0) }
+                let facts = addressCache.facts(for: e.clientIP) { enricher.factsWithExtent(for: $0) }
                 let mismatch = localeMismatch(e, facts, interner: interner)
                 if facts.isKnown || mismatch != nil { working[slot].state.addGeo(facts, ts: e.ts, localeMismatch: mismatch) }
             }
@@ -172,41 +180,54 @@ public func utcOffsetMinutes(zone: String, day: Int32) -> Int16? {
     return Int16(tz.secondsFromGMT(for: Date(timeIntervalSince1970: Double(day) * 86_400)) / 60)
 }
 
-/// Values by client address: open addressing with linear probing, for the per-request
-/// lookup of enrichment answers (a `Dictionary` would hash every address with SipHash).
-struct AddressTable<Value: Sendable>: Sendable {
-    private var keys: [IPAddress] = Array(repeating: IPAddress(high: 0, low: 0), count: 1024)
-    private var values: [Value?] = Array(repeating: nil, count: 1024)
-    private var count = 0
+/// Small direct-mapped caches of enrichment answers, private to one worker: by address,
+/// and by /24 (IPv4) or /48 (IPv6) network for answers that hold for the whole network.
+///
+/// Requests of one account come in bursts from the same few addresses, and rotating
+/// proxies draw fresh addresses from the same networks, so most requests are answered
+/// here without a lock or a full hash; a miss asks the enricher (whose caches are shared)
+/// and replaces the slot. Bounded (2 × 2^16 slots, 6 MB) whatever the number of addresses.
+struct RecentAddressCache: Sendable {
+    private static let bits = 16
+    private var keys = [IPAddress](repeating: IPAddress(high: 0, low: 0), count: 1 << bits)
+    private var values = [AddressFacts](repeating: AddressFacts(), count: 1 << bits)
+    private var filled = [Bool](repeating: false, count: 1 << bits)
+    private var networkKeys = [IPAddress](repeating: IPAddress(high: 0, low: 0), count: 1 << bits)
+    private var networkValues = [AddressFacts](repeating: AddressFacts(), count: 1 << bits)
+    private var networkFilled = [Bool](repeating: false, count: 1 << bits)
 
-    /// The stored value for `address`, or `make(address)` stored first.
-    @inline(__always) mutating func value(for address: IPAddress, make: (IPAddress) -> Value) -> Value {
-        let mask = keys.count - 1
-        var i = Int(truncatingIfNeeded: address.stableHash) & mask
-        while let v = values[i] {
-            if keys[i] == address { return v }
-            i = (i + 1) & mask
-        }
-        let v = make(address)
-        keys[i] = address
-        values[i] = v
-        count += 1
-        if count * 2 > keys.count { grow() }
-        return v
+    @inline(__always) private static func slot(_ a: IPAddress) -> Int {
+        Int(truncatingIfNeeded: (a.high ^ a.low &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
     }
 
-    private mutating func grow() {
-        let oldKeys = keys, oldValues = values
-        keys = Array(repeating: IPAddress(high: 0, low: 0), count: oldKeys.count * 2)
-        values = Array(repeating: nil, count: oldKeys.count * 2)
-        let mask = keys.count - 1
-        for (k, v) in zip(oldKeys, oldValues) {
-            guard let v else { continue }
-            var i = Int(truncatingIfNeeded: k.stableHash) & mask
-            while values[i] != nil { i = (i + 1) & mask }
-            keys[i] = k
-            values[i] = v
+    /// The /24 (IPv4) or /48 (IPv6) around an address.
+    @inline(__always) private static func network(_ a: IPAddress) -> IPAddress {
+        a.isIPv4 ? IPAddress(high: 0, low: a.low & ~0xFF) : IPAddress(high: a.high & ~0xFFFF, low: 0)
+    }
+
+    @inline(__always) mutating func facts(
+        for address: IPAddress, miss: (IPAddress) -> (facts: AddressFacts, prefixLength: Int)
+    ) -> AddressFacts {
+        let i = Self.slot(address)
+        if filled[i] && keys[i] == address { return values[i] }
+        let net = Self.network(address)
+        let j = Self.slot(net)
+        let f: AddressFacts
+        if networkFilled[j] && networkKeys[j] == net {
+            f = networkValues[j]
+        } else {
+            let answer = miss(address)
+            f = answer.facts
+            if answer.prefixLength <= (address.isIPv4 ? 24 : 48) {
+                networkKeys[j] = net
+                networkValues[j] = f
+                networkFilled[j] = true
+            }
         }
+        keys[i] = address
+        values[i] = f
+        filled[i] = true
+        return f
     }
 }
 

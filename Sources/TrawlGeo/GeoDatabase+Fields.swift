@@ -3,6 +3,12 @@ enum GeoField: Sendable {
     case countryCode, latitude, longitude, accuracyRadius, timeZone, asn, asOrganization, isp, organization
     case connectionType, isAnonymous, isAnonymousVPN, isHostingProvider, isPublicProxy, isResidentialProxy
     case isTorExitNode, anonymizerConfidence, providerName, label
+
+    /// What per-account features need from a record.
+    static let essential: Set<GeoField> = [
+        .countryCode, .latitude, .longitude, .accuracyRadius, .timeZone, .asn, .isAnonymous, .isAnonymousVPN,
+        .isHostingProvider, .isPublicProxy, .isResidentialProxy, .isTorExitNode,
+    ]
 }
 
 /// Which data paths a database's records are read from, chosen by its `database_type`.

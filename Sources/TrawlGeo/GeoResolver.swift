@@ -85,17 +85,39 @@ public final class GeoResolver: Sendable {
 
     /// The merged record for `address`, read from every database (no cache).
     /// A database that fails (a corrupt file) counts in `failureCount` and adds nothing.
-    public func lookup(_ address: IPAddress) -> GeoRecord {
+    /// - Parameter essentialOnly: read only the fields features use (see `GeoDatabase.lookup`).
+    public func lookup(_ address: IPAddress, essentialOnly: Bool = false) -> GeoRecord {
         var merged = GeoRecord()
         for database in databases {
             do {
-                if let record = try database.lookup(address) { merged.fill(from: record) }
+                if let record = try database.lookup(address, essentialOnly: essentialOnly) { merged.fill(from: record) }
             } catch {
                 failures.add(1, ordering: .relaxed)
                 firstFailure.withLock { if $0 == nil { $0 = error } }
             }
         }
         return merged
+    }
+
+    /// The merged record for `address` and the prefix length of the network every
+    /// database answers the same for (the longest of theirs), so that the answer can be
+    /// cached for the whole network. A database that fails gives the full length (the
+    /// answer then holds for the address alone).
+    public func lookupWithExtent(_ address: IPAddress, essentialOnly: Bool = false) -> (record: GeoRecord, prefixLength: Int) {
+        var merged = GeoRecord()
+        var extent = 0
+        for database in databases {
+            do {
+                let (record, prefix) = try database.lookupWithExtent(address, essentialOnly: essentialOnly)
+                if let record { merged.fill(from: record) }
+                extent = max(extent, prefix)
+            } catch {
+                failures.add(1, ordering: .relaxed)
+                firstFailure.withLock { if $0 == nil { $0 = error } }
+                extent = address.isIPv4 ? 32 : 128
+            }
+        }
+        return (merged, extent)
     }
 
     /// Lookups that failed because a database is corrupt, and the first such error.

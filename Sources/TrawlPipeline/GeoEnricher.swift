@@ -1,11 +1,16 @@
+import Synchronization
 import TrawlFeatures
 import TrawlGeo
 import TrawlModel
 
 /// Answers `AddressEnricher` from the GeoIP databases of `--geoip`.
 ///
-/// Decoding workers keep their own per-address answers, so this asks the databases
-/// directly (no shared cache, no lock on the hot path).
+/// Answers (32-byte facts, no strings) are cached by network, in 64 stripes behind their
+/// own locks so that decoding workers rarely meet: a lookup also says how far its answer
+/// holds (the prefix length at which every database's and allowlist's search ended), so a
+/// new address inside a network already seen is answered without reading the databases.
+/// Rotating proxies draw thousands of addresses from a few networks; this turns their
+/// lookups into a few probes. (Each worker keeps recent answers in front of this.)
 public struct GeoEnricher: AddressEnricher {
     public let resolver: GeoResolver
     /// Whether an anonymity database (Anonymous-IP, residential proxy, own intel) is loaded:
@@ -15,10 +20,17 @@ public struct GeoEnricher: AddressEnricher {
     public let allowlists: [GeoDatabase]
 
     public var hasAllowlists: Bool { !allowlists.isEmpty }
+    private let networkStripes: [NetworkStripe]
+    private static let stripeCount = 64
+    /// Prefix lengths with cached networks: bit L of word L / 64 (IPv4: word 0, lengths 0-32;
+    /// IPv6: words 1-3, lengths 0-128 as bits 64...192).
+    private let lengths = PrefixLengthSet()
 
     public init(resolver: GeoResolver, allowlists: [GeoDatabase] = []) {
         self.resolver = resolver
         self.allowlists = allowlists
+        networkStripes = (0..<Self.stripeCount).map { _ in NetworkStripe() }
+
         coversAnonymity = resolver.databases.contains { db in
             let type = db.databaseType.lowercased()
             return type.contains("anonymous") || type.contains("proxy") || db.databaseType == OwnIntel.databaseType
@@ -30,14 +42,59 @@ public struct GeoEnricher: AddressEnricher {
         self.init(resolver: try GeoResolver(paths: paths, cacheCapacity: 0), allowlists: allowlists)
     }
 
-    public func facts(for address: IPAddress) -> AddressFacts {
-        var f = Self.facts(from: resolver.lookup(address), coversAnonymity: coversAnonymity)
-        // A damaged allowlist answers nothing for the address (it is then not allowlisted).
-        if allowlists.contains(where: { (try? $0.lookup(address)) != nil }) { f.flags.insert(.allowlisted) }
-        return f
+    public func facts(for address: IPAddress) -> AddressFacts { factsWithExtent(for: address).facts }
+    /// Networks read from the databases so far (one database read each).
+    public var networkCount: Int { networkStripes.reduce(0) { $0 + $1.facts.withLock { $0.count } } }
+
+    /// The facts of the network around `address` and its prefix length: from the network
+    /// cache when a network of any cached length contains the address, else from the
+    /// databases and allowlists (then cached).
+    public func factsWithExtent(for address: IPAddress) -> (facts: AddressFacts, prefixLength: Int) {
+        let v4 = address.isIPv4
+        let words = v4 ? [lengths.load(0)] : [lengths.load(1), lengths.load(2), lengths.load(3)]
+        for (w, word) in words.enumerated().reversed() {
+            var bits = word
+            while bits != 0 {
+                let top = 63 - bits.leadingZeroBitCount
+                bits &= ~(1 << UInt64(top))
+                let key = Self.network(address, w * 64 + top)
+                let stripe = networkStripes[Int(truncatingIfNeeded: key.stableHash) & (Self.stripeCount - 1)]
+                if let known = stripe.facts.withLock({ $0[key] }) { return (known, key.length) }
+            }
+        }
+        let (record, geoPrefix) = resolver.lookupWithExtent(address, essentialOnly: true)
+        var f = Self.facts(from: record, coversAnonymity: coversAnonymity)
+        var prefix = geoPrefix
+        // Allowlists narrow the network to where they too answer the same; a damaged one
+        // answers nothing (the address is then not allowlisted, for itself alone).
+        for list in allowlists {
+            if let (found, depth) = try? list.lookupWithExtent(address, essentialOnly: true) {
+                if found != nil { f.flags.insert(.allowlisted) }
+                prefix = max(prefix, depth)
+            } else {
+                prefix = v4 ? 32 : 128
+            }
+        }
+        let key = Self.network(address, prefix)
+        networkStripes[Int(truncatingIfNeeded: key.stableHash) & (Self.stripeCount - 1)].facts.withLock { $0[key] = f }
+        lengths.insert(prefix % 64, word: v4 ? 0 : 1 + prefix / 64)
+        return (f, prefix)
     }
 
-    static func facts(from r: GeoRecord, coversAnonymity: Bool) -> AddressFacts {
+    /// The network of `length` leading bits around `address` (IPv4 lengths count from the
+    /// IPv4 address), with the length in the key's spare bits, as a cache key.
+    static func network(_ a: IPAddress, _ length: Int) -> NetworkKey {
+        if a.isIPv4 {
+            let v4 = UInt32(truncatingIfNeeded: a.low)
+            let masked = length == 0 ? 0 : v4 & ~UInt32(0) << UInt32(32 - length)
+            return NetworkKey(high: 0, low: 0xFFFF_0000_0000 | UInt64(masked), length: length)
+        }
+        let high = length >= 64 ? a.high : (length == 0 ? 0 : a.high & ~UInt64(0) << UInt64(64 - length))
+        let low = length >= 128 ? a.low : (length <= 64 ? 0 : a.low & ~UInt64(0) << UInt64(128 - length))
+        return NetworkKey(high: high, low: low, length: length)
+    }
+
+    public static func facts(from r: GeoRecord, coversAnonymity: Bool) -> AddressFacts {
         var f = AddressFacts()
         if let code = r.countryCode { f.country = AddressFacts.countryCode(code) }
         f.asn = r.asn ?? 0
@@ -60,4 +117,42 @@ public struct GeoEnricher: AddressEnricher {
         }
         return f
     }
+}
+
+/// Which prefix lengths have cached networks, readable without a lock.
+private final class PrefixLengthSet: Sendable {
+    private let w0 = Atomic<UInt64>(0), w1 = Atomic<UInt64>(0), w2 = Atomic<UInt64>(0), w3 = Atomic<UInt64>(0)
+
+    func load(_ word: Int) -> UInt64 {
+        switch word {
+        case 0: w0.load(ordering: .relaxed)
+        case 1: w1.load(ordering: .relaxed)
+        case 2: w2.load(ordering: .relaxed)
+        default: w3.load(ordering: .relaxed)
+        }
+    }
+
+    func insert(_ bit: Int, word: Int) {
+        let mask = UInt64(1) << UInt64(bit)
+        switch word {
+        case 0: w0.bitwiseOr(mask, ordering: .relaxed)
+        case 1: w1.bitwiseOr(mask, ordering: .relaxed)
+        case 2: w2.bitwiseOr(mask, ordering: .relaxed)
+        default: w3.bitwiseOr(mask, ordering: .relaxed)
+        }
+    }
+}
+
+/// One lock-protected part of `GeoEnricher`'s network cache.
+private final class NetworkStripe: Sendable {
+    let facts = Mutex<[NetworkKey: AddressFacts]>([:])
+}
+
+/// A network (masked address and prefix length) as a cache key.
+struct NetworkKey: Hashable, Sendable {
+    var high: UInt64
+    var low: UInt64
+    var length: Int = -1
+
+    var stableHash: UInt64 { mix64(high ^ mix64(low ^ UInt64(bitPattern: Int64(length)) << 56)) }
 }

@@ -42,6 +42,53 @@ import TrawlSimulator
         #expect(nowhere.country == 0 && !nowhere.isLocated && nowhere.timeZone == 0)
     }
 
+    /// The network cache answers exactly what the databases answer, address by address,
+    /// for addresses drawn near the networks of real and own databases (nested ranges,
+    /// IPv4 and IPv6, found and not found).
+    @Test func networkCacheAgreesWithDirectLookups() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try dir.write(
+            "intel.csv",
+            text: """
+                network,country,asn,is_residential_proxy,latitude,longitude,accuracy_radius,time_zone
+                10.0.0.0/8,US,64500,false,40.7,-74.0,100,America/New_York
+                10.1.0.0/16,DE,64501,true,52.5,13.4,50,Europe/Berlin
+                10.1.2.0/24,JP,64502,false,35.7,139.7,20,Asia/Tokyo
+                10.1.2.128/25,FR,64503,true,48.9,2.4,20,Europe/Paris
+                2001:db8::/32,GB,64510,false,51.5,-0.1,50,Europe/London
+                2001:db8:1::/48,NL,64511,true,52.4,4.9,50,Europe/Amsterdam
+
+                """)
+        try WorldGeoIP.compile(intelList: dir.file("intel.csv"), to: dir.file("intel.mmdb"))
+        let paths = [
+            dir.file("intel.mmdb"), Self.fixtures + "/GeoIP2-City-Test.mmdb", Self.fixtures + "/GeoIP2-Anonymous-IP-Test.mmdb",
+        ]
+        let enricher = try GeoEnricher(paths: paths)
+        var rng = SystemRandomNumberGenerator()
+        let bases: [IPAddress] = [
+            "10.0.0.0", "10.1.0.0", "10.1.2.0", "10.1.2.128", "214.0.0.0", "81.2.69.0", "2.125.160.216", "89.160.20.112",
+        ].map { IPAddress($0)! }
+        var checked = 0
+        for _ in 0..<20_000 {
+            let address: IPAddress
+            if Bool.random(using: &rng) {
+                let base = bases.randomElement(using: &rng)!.v4!
+                address = IPAddress(v4: base &+ UInt32.random(in: 0..<(1 << UInt32.random(in: 0...18, using: &rng)), using: &rng))
+            } else {
+                let highs: [UInt64] = [0x2001_0db8_0000_0000, 0x2001_0db8_0001_0000, 0x2001_0218_0000_0000, 0x2001_0220_0000_0000]
+                let high = highs.randomElement(using: &rng)! | UInt64.random(in: 0..<(1 << 20), using: &rng)
+                address = IPAddress(high: high, low: UInt64.random(in: 0...UInt64.max, using: &rng))
+            }
+            let direct = GeoEnricher.facts(from: enricher.resolver.lookup(address, essentialOnly: true), coversAnonymity: true)
+            #expect(enricher.facts(for: address) == direct, "\(address)")
+            checked += 1
+        }
+        #expect(checked == 20_000)
+        // Far fewer database reads than addresses: most came from the network cache.
+        #expect(enricher.networkCount < 2_000)
+    }
+
     @Test func aMissingOrDamagedDatabaseStopsTheRunWithItsName() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
