@@ -82,7 +82,10 @@ let package = Package(
         .testTarget(name: "TrawlFeaturesTests", dependencies: ["TrawlFeatures", "TrawlIngest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlRulesTests", dependencies: ["TrawlRules", "TrawlFeatures", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "TrawlCasesTests", dependencies: ["TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlModel", "TestSupport"],
+            name: "TrawlCasesTests",
+            dependencies: [
+                "TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlModel", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "TrawlSimulatorTests", dependencies: ["TrawlSimulator", "TestSupport"], swiftSettings: strict),
         .testTarget(

@@ -34,7 +34,7 @@ extension CaseStore {
     func dump() throws -> [String: [String]] {
         try read("dumping tables") { db in
             var out: [String: [String]] = [:]
-            for table in Self.tables + ["grdb_migrations"] {
+            for table in Self.tables + Self.views + ["grdb_migrations"] {
                 let columns = try db.columns(in: table).count
                 let order = (1...columns).map(String.init).joined(separator: ", ")
                 out[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY \(order)").map { row in

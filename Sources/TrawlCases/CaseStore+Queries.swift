@@ -121,30 +121,35 @@ extension CaseStore {
     /// An account's stored days (or the one `day`), oldest first, with their rule hits.
     static func accountDays(_ db: Database, accountID: String, day: String?) throws -> [AccountDayRecord] {
         var sql = "SELECT * FROM account_day WHERE account_id = ?"
-        var hitSQL = "SELECT * FROM rule_hit WHERE account_id = ?"
         var arguments: StatementArguments = [accountID]
         if let day {
             sql += " AND day = ?"
-            hitSQL += " AND day = ?"
             arguments += [day]
-        }
-        var hitsByDay: [String: [StoredRuleHit]] = [:]
-        for r in try Row.fetchAll(db, sql: hitSQL + " ORDER BY day, rule_id", arguments: arguments) {
-            let hit = StoredRuleHit(
-                ruleID: r["rule_id"], title: r["title"], weight: r["weight"],
-                tags: try StorageFormat.decode([String].self, r["tags"], table: "rule_hit", column: "tags"),
-                explanation: r["explanation"],
-                values: try StorageFormat.features(r["feature_values"], table: "rule_hit", column: "feature_values"))
-            hitsByDay[r["day"], default: []].append(hit)
         }
         return try Row.fetchAll(db, sql: sql + " ORDER BY day", arguments: arguments).map { r in
             let day: String = r["day"]
+            let hits = try StorageFormat.decode([HitJSON].self, r["hits"], table: "account_day", column: "hits")
             return AccountDayRecord(
                 accountID: r["account_id"], day: day,
                 features: try StorageFormat.features(r["features"], table: "account_day", column: "features"),
                 evidence: try StorageFormat.decode(AccountEvidence.self, r["evidence"], table: "account_day", column: "evidence"),
-                score: r["score"], flagged: r["flagged"], bias: r["bias"], hits: hitsByDay[day] ?? [],
+                score: r["score"], flagged: r["flagged"], bias: r["bias"],
+                hits: hits.map {
+                    StoredRuleHit(
+                        ruleID: $0.rule_id, title: $0.title, weight: $0.weight, tags: $0.tags, explanation: $0.explanation,
+                        values: $0.feature_values)
+                },
                 lastRunID: r["last_run_id"])
         }
     }
+}
+
+/// One element of `account_day.hits`.
+private struct HitJSON: Decodable {
+    var explanation: String
+    var feature_values: [String: FeatureValue]
+    var rule_id: String
+    var tags: [String]
+    var title: String
+    var weight: Double
 }

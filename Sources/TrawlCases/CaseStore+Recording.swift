@@ -8,7 +8,7 @@ extension CaseStore {
     /// Stores a run's scored account days and opens or updates a case for every
     /// account with a flagged day.
     ///
-    /// For each account day it upserts the `account_day` row and its `rule_hit` rows.
+    /// For each account day it upserts the `account_day` row, its rule hits included.
     /// For each account with flagged days it opens a case (audit `opened`) or updates
     /// the existing one: score is the highest day score seen, first and last day
     /// widen, tags are the union, and each flagged day's evidence rows are replaced by
@@ -100,6 +100,31 @@ private struct PreparedDay: Sendable {
         return try prepared.flatMap { try $0.get() }
     }
 
+    /// Hits (sorted by rule id) as one JSON array of objects, keys in byte order.
+    static func json(_ hits: [Hit]) -> String {
+        var w = JSONWriter()
+        w.beginArray()
+        for h in hits {
+            w.element()
+            w.beginObject()
+            w.key("explanation")
+            w.string(h.explanation)
+            w.key("feature_values")
+            w.embedded(h.values)
+            w.key("rule_id")
+            w.string(h.ruleID)
+            w.key("tags")
+            w.embedded(h.tags)
+            w.key("title")
+            w.string(h.title)
+            w.key("weight")
+            w.number(h.weight)
+            w.endObject()
+        }
+        w.endArray()
+        return w.out
+    }
+
     struct Hit: Sendable {
         var ruleID: String
         var title: String
@@ -113,6 +138,8 @@ private struct PreparedDay: Sendable {
     var day: String
     var features: String
     var evidence: String
+    /// The hits as stored in `account_day.hits`.
+    var hitsJSON: String
     var score: Double
     var flagged: Bool
     var bias: Double
@@ -150,6 +177,7 @@ private struct PreparedDay: Sendable {
         for i in hits.indices.dropFirst() where StorageFormat.same(hits[i].ruleID, hits[i - 1].ruleID) {
             throw CaseStoreError(.invalidInput("results[\(index)]: rule \(hits[i].ruleID) fired twice in one assessment"))
         }
+        hitsJSON = Self.json(hits)
         tags = uniqueSorted(a.hits.flatMap(\.tags).map(StorageFormat.text))
         let heaviest = hits.max { x, y in
             x.weight != y.weight ? x.weight < y.weight : StorageFormat.precedes(y.ruleID, x.ruleID)
@@ -208,30 +236,20 @@ func uniqueSorted(_ strings: [String]) -> [String] {
 private struct RecordStatements {
     enum CaseChange { case opened, updated, unchanged }
 
-    let selectDay, upsertDay, selectHits, deleteHits, insertHit: Statement
+    let selectDay, upsertDay: Statement
     let selectCase, insertCase, updateCase, selectEvidence, deleteEvidence, insertEvidence, insertAudit: Statement
 
     init(_ db: Database) throws {
         selectDay = try db.cachedStatement(
-            sql: "SELECT features, evidence, score, flagged, bias FROM account_day WHERE account_id = ? AND day = ?")
+            sql: "SELECT features, evidence, score, flagged, bias, hits FROM account_day WHERE account_id = ? AND day = ?")
         upsertDay = try db.cachedStatement(
             sql: """
-                INSERT INTO account_day (account_id, day, features, evidence, score, flagged, bias, last_run_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO account_day (account_id, day, features, evidence, score, flagged, bias, hits, last_run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (account_id, day) DO UPDATE SET
                     features = excluded.features, evidence = excluded.evidence, score = excluded.score,
-                    flagged = excluded.flagged, bias = excluded.bias, last_run_id = excluded.last_run_id
-                """)
-        selectHits = try db.cachedStatement(
-            sql: """
-                SELECT rule_id, title, weight, tags, explanation, feature_values FROM rule_hit
-                WHERE account_id = ? AND day = ? ORDER BY rule_id
-                """)
-        deleteHits = try db.cachedStatement(sql: "DELETE FROM rule_hit WHERE account_id = ? AND day = ?")
-        insertHit = try db.cachedStatement(
-            sql: """
-                INSERT INTO rule_hit (account_id, day, rule_id, title, weight, tags, explanation, feature_values)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    flagged = excluded.flagged, bias = excluded.bias, hits = excluded.hits,
+                    last_run_id = excluded.last_run_id
                 """)
         selectCase = try db.cachedStatement(
             sql: """
@@ -267,37 +285,15 @@ private struct RecordStatements {
     /// Writes one account day unless it is stored already, identically. `fresh`: no row
     /// of this day exists, so nothing needs reading first.
     func storeDay(_ d: PreparedDay, runID: Int64, fresh: Bool) throws -> Bool {
-        if fresh {
-            try upsertDay.execute(arguments: [d.accountID, d.day, d.features, d.evidence, d.score, d.flagged, d.bias, runID])
-            for h in d.hits {
-                try insertHit.execute(arguments: [d.accountID, d.day, h.ruleID, h.title, h.weight, h.tags, h.explanation, h.values])
-            }
-            return true
+        if !fresh, let row = try Row.fetchOne(selectDay, arguments: [d.accountID, d.day]),
+            StorageFormat.same(row[0], d.features) && StorageFormat.same(row[1], d.evidence) && row[2] == d.score
+                && row[3] == d.flagged && row[4] == d.bias && StorageFormat.same(row[5], d.hitsJSON)
+        {
+            return false
         }
-        var dayChanged = true
-        if let row = try Row.fetchOne(selectDay, arguments: [d.accountID, d.day]) {
-            dayChanged =
-                !(StorageFormat.same(row[0], d.features) && StorageFormat.same(row[1], d.evidence)
-                && row[2] == d.score && row[3] == d.flagged && row[4] == d.bias)
-        }
-        let stored = try Row.fetchAll(selectHits, arguments: [d.accountID, d.day])
-        let hitsChanged =
-            stored.count != d.hits.count
-            || zip(stored, d.hits).contains { row, hit in
-                !(StorageFormat.same(row[0], hit.ruleID) && StorageFormat.same(row[1], hit.title)
-                    && row[2] == hit.weight && StorageFormat.same(row[3], hit.tags)
-                    && StorageFormat.same(row[4], hit.explanation) && StorageFormat.same(row[5], hit.values))
-            }
-        guard dayChanged || hitsChanged else { return false }
         try upsertDay.execute(arguments: [
-            d.accountID, d.day, d.features, d.evidence, d.score, d.flagged, d.bias, runID,
+            d.accountID, d.day, d.features, d.evidence, d.score, d.flagged, d.bias, d.hitsJSON, runID,
         ])
-        if hitsChanged {
-            try deleteHits.execute(arguments: [d.accountID, d.day])
-            for h in d.hits {
-                try insertHit.execute(arguments: [d.accountID, d.day, h.ruleID, h.title, h.weight, h.tags, h.explanation, h.values])
-            }
-        }
         return true
     }
 

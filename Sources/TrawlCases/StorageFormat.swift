@@ -183,6 +183,9 @@ struct JSONWriter {
         copy.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
+    /// Appends text that is already JSON (written by this type), as one value.
+    mutating func embedded(_ json: String) { raw(json) }
+
     mutating func beginObject() {
         bytes.append(UInt8(ascii: "{"))
         first.append(true)

@@ -3,9 +3,10 @@ import TrawlModel
 
 /// Looks client addresses up in enrichment data (GeoIP, ASN, anonymity databases).
 ///
-/// Asked for every request: an implementation caches per distinct address, and must be
-/// safe to call from several workers at once.
-public protocol AddressEnricher: Sendable {
+/// Asked on every cache miss of a decoding worker: an implementation caches per network
+/// and must be safe to call from several workers at once. A class, so that passing it
+/// around the per-request loop copies one reference, not an existential box.
+public protocol AddressEnricher: AnyObject, Sendable {
     func facts(for address: IPAddress) -> AddressFacts
     /// The facts and the prefix length of the network they hold for: every address that
     /// shares that many leading bits (counted in its own family) gets the same facts.
@@ -181,52 +182,69 @@ public func utcOffsetMinutes(zone: String, day: Int32) -> Int16? {
 }
 
 /// Small direct-mapped caches of enrichment answers, private to one worker: by address,
-/// and by /24 (IPv4) or /48 (IPv6) network for answers that hold for the whole network.
+/// and by /24 and /16 (IPv4) or /48 and /32 (IPv6) network for answers that hold for the
+/// whole network.
 ///
 /// Requests of one account come in bursts from the same few addresses, and rotating
 /// proxies draw fresh addresses from the same networks, so most requests are answered
 /// here without a lock or a full hash; a miss asks the enricher (whose caches are shared)
-/// and replaces the slot. Bounded (2 × 2^16 slots, 6 MB) whatever the number of addresses.
+/// and fills the slot of the coarsest level the answer holds for. Bounded (3 × 2^16
+/// slots, 9 MB) whatever the number of addresses.
 struct RecentAddressCache: Sendable {
-    private static let bits = 16
-    private var keys = [IPAddress](repeating: IPAddress(high: 0, low: 0), count: 1 << bits)
-    private var values = [AddressFacts](repeating: AddressFacts(), count: 1 << bits)
-    private var filled = [Bool](repeating: false, count: 1 << bits)
-    private var networkKeys = [IPAddress](repeating: IPAddress(high: 0, low: 0), count: 1 << bits)
-    private var networkValues = [AddressFacts](repeating: AddressFacts(), count: 1 << bits)
-    private var networkFilled = [Bool](repeating: false, count: 1 << bits)
+    private struct Level: Sendable {
+        static let bits = 16
+        var keys = [IPAddress](repeating: IPAddress(high: 0, low: 0), count: 1 << bits)
+        var values = [AddressFacts](repeating: AddressFacts(), count: 1 << bits)
+        var filled = [Bool](repeating: false, count: 1 << bits)
 
-    @inline(__always) private static func slot(_ a: IPAddress) -> Int {
-        Int(truncatingIfNeeded: (a.high ^ a.low &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+        @inline(__always) static func slot(_ a: IPAddress) -> Int {
+            Int(truncatingIfNeeded: (a.high ^ a.low &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+        }
+
+        @inline(__always) func get(_ key: IPAddress) -> AddressFacts? {
+            let i = Self.slot(key)
+            return filled[i] && keys[i] == key ? values[i] : nil
+        }
+
+        @inline(__always) mutating func set(_ key: IPAddress, _ f: AddressFacts) {
+            let i = Self.slot(key)
+            keys[i] = key
+            values[i] = f
+            filled[i] = true
+        }
     }
 
-    /// The /24 (IPv4) or /48 (IPv6) around an address.
-    @inline(__always) private static func network(_ a: IPAddress) -> IPAddress {
+    private var exact = Level()
+    private var fine = Level()
+    private var coarse = Level()
+
+    /// The network of the fine (/24, /48) and coarse (/16, /32) levels around an address.
+    @inline(__always) private static func fine(_ a: IPAddress) -> IPAddress {
         a.isIPv4 ? IPAddress(high: 0, low: a.low & ~0xFF) : IPAddress(high: a.high & ~0xFFFF, low: 0)
+    }
+    @inline(__always) private static func coarse(_ a: IPAddress) -> IPAddress {
+        a.isIPv4 ? IPAddress(high: 0, low: a.low & ~0xFFFF) : IPAddress(high: a.high & ~0xFFFF_FFFF, low: 0)
     }
 
     @inline(__always) mutating func facts(
         for address: IPAddress, miss: (IPAddress) -> (facts: AddressFacts, prefixLength: Int)
     ) -> AddressFacts {
-        let i = Self.slot(address)
-        if filled[i] && keys[i] == address { return values[i] }
-        let net = Self.network(address)
-        let j = Self.slot(net)
+        if let f = exact.get(address) { return f }
+        let fineKey = Self.fine(address), coarseKey = Self.coarse(address)
         let f: AddressFacts
-        if networkFilled[j] && networkKeys[j] == net {
-            f = networkValues[j]
+        if let known = fine.get(fineKey) ?? coarse.get(coarseKey) {
+            f = known
         } else {
             let answer = miss(address)
             f = answer.facts
-            if answer.prefixLength <= (address.isIPv4 ? 24 : 48) {
-                networkKeys[j] = net
-                networkValues[j] = f
-                networkFilled[j] = true
+            let v4 = address.isIPv4
+            if answer.prefixLength <= (v4 ? 16 : 32) {
+                coarse.set(coarseKey, f)
+            } else if answer.prefixLength <= (v4 ? 24 : 48) {
+                fine.set(fineKey, f)
             }
         }
-        keys[i] = address
-        values[i] = f
-        filled[i] = true
+        exact.set(address, f)
         return f
     }
 }

@@ -11,7 +11,7 @@ import TrawlModel
 /// new address inside a network already seen is answered without reading the databases.
 /// Rotating proxies draw thousands of addresses from a few networks; this turns their
 /// lookups into a few probes. (Each worker keeps recent answers in front of this.)
-public struct GeoEnricher: AddressEnricher {
+public final class GeoEnricher: AddressEnricher {
     public let resolver: GeoResolver
     /// Whether an anonymity database (Anonymous-IP, residential proxy, own intel) is loaded:
     /// then an address without flags is known not to be anonymous.
@@ -38,7 +38,7 @@ public struct GeoEnricher: AddressEnricher {
     }
 
     /// Opens the databases at `paths` (files, or folders of `*.mmdb`).
-    public init(paths: [String], allowlists: [GeoDatabase] = []) throws(GeoError) {
+    public convenience init(paths: [String], allowlists: [GeoDatabase] = []) throws(GeoError) {
         self.init(resolver: try GeoResolver(paths: paths, cacheCapacity: 0), allowlists: allowlists)
     }
 

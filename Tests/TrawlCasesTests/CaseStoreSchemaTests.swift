@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import TrawlCases
@@ -6,15 +7,14 @@ import Testing
 @Suite("Case store: opening and migrations")
 struct CaseStoreSchemaTests {
     static let expectedTables = [
-        "abuse_case", "account_day", "audit", "case_evidence", "case_note", "grdb_migrations", "rule_hit", "run",
-        "sqlite_sequence",
+        "abuse_case", "account_day", "audit", "case_evidence", "case_note", "grdb_migrations", "run", "sqlite_sequence",
     ]
 
     @Test("an empty database is migrated to every table", arguments: StoreKind.allCases)
     func emptyDatabaseGetsAllTables(kind: StoreKind) throws {
         try kind.withStore { store throws in
             #expect(try store.tableNames() == Self.expectedTables)
-            #expect(try store.dump()["grdb_migrations"] == ["'v1'"])
+            #expect(try store.dump()["grdb_migrations"] == ["'v1'", "'v2'"])
             #expect(try store.foreignKeysEnabled())
         }
     }
@@ -45,6 +45,43 @@ struct CaseStoreSchemaTests {
                     + "(unknown migrations: v99-from-the-future); upgrade trawl to open it")
             #expect(try store.dump() == rows)
         }
+    }
+
+    /// A store written by v1 (hits in a `rule_hit` table) opens with its hits moved into
+    /// `account_day.hits`, readable through the API and through the `rule_hit` view.
+    @Test("a v1 store migrates its rule hits to v2")
+    func migratesRuleHitsFromV1() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("v1.sqlite").path
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try CaseStore.migrator.migrate(queue, upTo: "v1")
+            try queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO run (started_at, inputs, input_digest) VALUES ('2025-03-01T00:00:00.000Z', '[]', '');
+                        INSERT INTO account_day (account_id, day, features, evidence, score, flagged, bias, last_run_id)
+                        VALUES ('acct-1', '2025-03-01', '{"distinct_ips":40}', '{"requestIDs":[],"topIPs":[],"topUserAgents":[]}', 0.9, 1, -4, 1),
+                               ('acct-2', '2025-03-01', '{}', '{"requestIDs":[],"topIPs":[],"topUserAgents":[]}', 0.1, 0, -4, 1);
+                        INSERT INTO rule_hit (account_id, day, rule_id, title, weight, tags, explanation, feature_values)
+                        VALUES ('acct-1', '2025-03-01', 'pool.many_ips', 'Many IPs', 0.5, '["network","pooling"]', '40 addresses', '{"distinct_ips":40}'),
+                               ('acct-1', '2025-03-01', 'a.first', 'First ''quoted''', 1.25, '[]', 'it''s "x"', '{}');
+                        """)
+            }
+        }
+        let store = try CaseStore(path: path)
+        let stored = try #require(try store.accountDay(accountID: "acct-1", day: day("2025-03-01")))
+        #expect(stored.hits.map(\.ruleID) == ["a.first", "pool.many_ips"])
+        #expect(stored.hits[0].title == "First 'quoted'" && stored.hits[0].explanation == "it's \"x\"" && stored.hits[0].weight == 1.25)
+        #expect(stored.hits[1].tags == ["network", "pooling"] && stored.hits[1].values == ["distinct_ips": .number(40)])
+        #expect(try store.accountDay(accountID: "acct-2", day: day("2025-03-01"))?.hits == [])
+        #expect(
+            try store.dump()["rule_hit"] == [
+                #"'acct-1' | '2025-03-01' | 'a.first' | 'First ''quoted''' | 1.25 | '[]' | 'it''s "x"' | '{}'"#,
+                #"'acct-1' | '2025-03-01' | 'pool.many_ips' | 'Many IPs' | 0.5 | '["network","pooling"]' | '40 addresses' | '{"distinct_ips":40}'"#,
+            ])
+        #expect(!(try store.tableNames()).contains("rule_hit"))
     }
 
     @Test("the file store runs in WAL mode", arguments: StoreKind.allCases)
