@@ -100,8 +100,9 @@ public enum FeatureCatalog {
             "median_ip_lifetime_minutes", .number, unit: "minutes",
             "Median time between an address's first and last request, over a uniform sample of 32 of the day's addresses."),
         // Where from: needs GeoIP data (--geoip); unknown without it
-        .init("distinct_countries", .number, unit: "countries", "Distinct countries of the client addresses."),
-        .init("distinct_asns", .number, unit: "networks", "Distinct autonomous systems (ASNs) of the client addresses."),
+        .init("distinct_countries", .number, unit: "countries", "Distinct countries of the client addresses (needs --geoip)."),
+        .init(
+            "distinct_asns", .number, unit: "networks", "Distinct autonomous systems (ASNs) of the client addresses (needs --geoip)."),
         .init(
             "asn_entropy", .number, unit: "bits",
             "Shannon entropy of requests over ASNs (exact up to 32 ASNs, the rest spread evenly)."),

@@ -23,12 +23,13 @@ struct FeaturesCommand: ParsableCommand {
     }
 
     func run() {
+        let width = FeatureCatalog.all.map(\.name.count).max() ?? 30
         for f in FeatureCatalog.all {
             if json {
                 Terminal.emit(Row(name: f.name, kind: f.kind.rawValue, unit: f.unit, window: f.window, meaning: f.meaning))
             } else {
                 Terminal.say(
-                    "\(f.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(f.kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(f.unit) · \(f.window)\n    \(f.meaning)"
+                    "\(f.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(f.kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(f.unit) · \(f.window)\n    \(f.meaning)"
                 )
             }
         }
