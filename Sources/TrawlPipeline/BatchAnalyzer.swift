@@ -43,6 +43,8 @@ public struct AnalyzeSummary: Sendable, Codable {
     public var geoipDatabases: [String] = []
     /// Address lookups that failed on a damaged database.
     public var geoipFailures = 0
+    /// Networks read from the GeoIP databases (each covers every address of its network).
+    public var geoipNetworks = 0
     public var registryBadLines: Int
     public var accounts: Int
     public var accountDays: Int
@@ -223,6 +225,7 @@ public enum BatchAnalyzer {
 
         summary.phaseSeconds["store"] = Date().timeIntervalSince(scored)
         if let enricher {
+            summary.geoipNetworks = enricher.networkCount
             summary.geoipFailures = enricher.resolver.failureCount
             if let e = enricher.resolver.firstError {
                 logger.warning("\(enricher.resolver.failureCount) GeoIP lookup(s) failed; first: \(e.description)")

@@ -88,5 +88,11 @@ enum Terminal {
             say("  values ignored for having the wrong type (line kept, field unknown): \(parts)")
         }
         if s.registryBadLines > 0 { say("  registry lines skipped: \(s.registryBadLines)") }
+        if !s.geoipDatabases.isEmpty {
+            say(
+                "  geoip: " + TerminalText.sanitize(s.geoipDatabases.joined(separator: ", "), limit: 400)
+                    + " · \(s.geoipNetworks) network(s) read"
+                    + (s.geoipFailures > 0 ? " · \(s.geoipFailures) lookup(s) failed on a damaged database" : ""))
+        }
     }
 }
