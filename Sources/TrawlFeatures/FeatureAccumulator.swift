@@ -53,7 +53,8 @@ public struct FeatureAccumulator: Sendable {
     public let plans: PlanCatalog
     public let enricher: (any AddressEnricher)?
     /// This worker's recent answers from `enricher`, in front of its shared caches.
-    private var addressCache = RecentAddressCache()
+    /// (9 MB, so only made when there is an enricher.)
+    private var addressCache: RecentAddressCache?
     /// Accept-Language region by interned value (`nil`: not parsed yet).
     private var regionByLanguage: [(region: UInt16, english: Bool)?] = []
     /// UTC offsets in minutes (`nil`: not a known zone) by zone and day: `0 << 63 | interned
@@ -65,6 +66,7 @@ public struct FeatureAccumulator: Sendable {
     public init(plans: PlanCatalog, enricher: (any AddressEnricher)? = nil) {
         self.plans = plans
         self.enricher = enricher
+        if enricher != nil { addressCache = RecentAddressCache() }
     }
 
     public var accountDays: Int { working.count }
@@ -94,7 +96,7 @@ public struct FeatureAccumulator: Sendable {
                 modelCap: cap)
             if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
             if let enricher {
-                let facts = addressCache.facts(for: e.clientIP) { enricher.factsWithExtent(for: $0) }
+                let facts = addressCache!.facts(for: e.clientIP) { enricher.factsWithExtent(for: $0) }
                 let mismatch = localeMismatch(e, facts, interner: interner)
                 if facts.isKnown || mismatch != nil { working[slot].state.addGeo(facts, ts: e.ts, localeMismatch: mismatch) }
             }
