@@ -17,6 +17,8 @@ HEADERS      := /usr/include/sqlite3.h /usr/include/pcap.h $(MAXMINDDB_H) /usr/i
                 /usr/include/zstd.h /usr/include/isa-l/igzip_lib.h /usr/share/zoneinfo/zone1970.tab
 BIN          := .build/debug/trawl
 BENCH_BYTES  ?= 1000000000
+# Best of this many runs of each measurement (the 2-core VM varies by ±15% run to run).
+BENCH_RUNS   ?= 2
 
 .PHONY: all deps build test lint demo bench clean
 
@@ -51,7 +53,7 @@ bench: deps
 	$(SWIFT) build -c release --product trawl
 	$(SWIFT) build -c release --product TrawlBench
 	@python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb
-	.build/release/TrawlBench --bytes $(BENCH_BYTES) --trawl .build/release/trawl
+	.build/release/TrawlBench --bytes $(BENCH_BYTES) --trawl .build/release/trawl --runs $(BENCH_RUNS)
 
 clean:
 	rm -rf .build demo bench-data

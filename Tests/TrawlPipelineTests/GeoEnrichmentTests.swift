@@ -106,6 +106,14 @@ import TrawlSimulator
         #expect(damaged?.exitCode == 65)
         #expect(damaged?.message.contains("libmaxminddb-metadata-marker-only.mmdb") == true)
         #expect(!FileManager.default.fileExists(atPath: o.databasePath))
+
+        // A database cut off half way (a partial download) is refused the same way.
+        let whole = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/GeoIP2-City-Test.mmdb"))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: dir.file("truncated.mmdb")))
+        o.geoipPaths = [dir.file("truncated.mmdb")]
+        let truncated = #expect(throws: PipelineError.self) { try BatchAnalyzer.run(o) }
+        #expect(truncated?.exitCode == 65)
+        #expect(truncated?.message.contains("truncated.mmdb") == true)
     }
 
     /// A simulated world with its own intel database: proxy-rotating resellers span many

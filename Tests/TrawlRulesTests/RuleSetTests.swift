@@ -469,6 +469,43 @@ struct StarterRuleSetTests {
                 "top_ip_share": .number(1), "distinct_sessions": .number(3),
             ], false
         ),
+        // Where-from signals (GeoIP): weak ones never flag alone.
+        (
+            "impossible travel and nothing else",
+            [
+                "plan": .text("pro"), "distinct_networks": .number(3), "distinct_ips": .number(4),
+                "hour_entropy": .number(3.2), "longest_idle_gap_hours": .number(8), "impossible_travel_count": .number(40),
+                "max_travel_speed_kmh": .number(30000), "vpn_share": .number(0), "distinct_countries": .number(2),
+            ], false
+        ),
+        (
+            "VPN user toggling the VPN all day",
+            [
+                "plan": .text("max_5x"), "distinct_networks": .number(4), "distinct_ips": .number(6),
+                "hour_entropy": .number(3.5), "longest_idle_gap_hours": .number(7), "impossible_travel_count": .number(25),
+                "vpn_share": .number(0.5), "distinct_countries": .number(3), "locale_mismatch_share": .number(0.5),
+                "residential_proxy_share": .number(0), "distinct_asns": .number(2),
+            ], false
+        ),
+        (
+            "phone behind carrier NAT whose range holds a listed proxy exit",
+            [
+                "plan": .text("pro"), "distinct_networks": .number(20), "distinct_ips": .number(60), "requests": .number(120),
+                "hour_entropy": .number(3.3), "longest_idle_gap_hours": .number(7), "residential_proxy_share": .number(0.4),
+                "distinct_countries": .number(1), "distinct_asns": .number(1), "ip_churn": .number(50),
+                "median_ip_lifetime_minutes": .number(1), "locale_mismatch_share": .number(0),
+            ], false
+        ),
+        (
+            "pool behind rotating residential proxies in many countries",
+            [
+                "plan": .text("max_20x"), "distinct_networks": .number(150), "distinct_ips": .number(160),
+                "requests": .number(300), "hour_entropy": .number(4.5), "longest_idle_gap_hours": .number(0.5),
+                "residential_proxy_share": .number(0.6), "distinct_countries": .number(14), "distinct_asns": .number(44),
+                "asn_entropy": .number(5), "impossible_travel_count": .number(200), "vpn_share": .number(0),
+                "locale_mismatch_share": .number(0.9), "ip_churn": .number(53), "median_ip_lifetime_minutes": .number(0),
+            ], true
+        ),
     ]
 
     @Test(arguments: archetypes.indices)
