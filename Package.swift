@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CISAL", providers: [.apt(["libisal-dev"])]),
         .systemLibrary(name: "CMaxMindDB", providers: [.apt(["libmaxminddb-dev"])]),
+        .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
         .target(name: "TrawlModel", swiftSettings: strict),
         .target(
             name: "TrawlIngest",
@@ -31,6 +32,10 @@ let package = Package(
         .target(
             name: "TrawlGeo",
             dependencies: ["TrawlModel", "CMaxMindDB"],
+            swiftSettings: strict),
+        .target(
+            name: "TrawlCapture",
+            dependencies: ["TrawlModel", "CPcap", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(
             name: "TrawlFeatures",
