@@ -68,6 +68,7 @@ let package = Package(
             name: "trawl",
             dependencies: [
                 "TrawlPipeline", "TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlSimulator", "TrawlModel", "TrawlGeo",
+                "TrawlCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
