@@ -11,8 +11,10 @@ import TrawlModel
 public enum CaptureRecordEncoder {
     /// Appends one JSON object and a newline for `r` to `out`.
     public static func appendLine(_ r: CaptureRecord, to out: inout [UInt8]) {
-        var w = JSONObjectWriter(out: out)
-        out = []
+        // A small buffer of its own, appended at the end: the caller's large output buffer
+        // is never handed around (which could make Swift copy it).
+        var w = JSONObjectWriter(out: [])
+        w.out.reserveCapacity(2_048)
         w.open()
         w.int("stream", r.stream)
         w.address("client_ip", r.client.address)
@@ -82,8 +84,8 @@ public enum CaptureRecordEncoder {
         }
         if let issue = r.issue { w.string("issue", issue.rawValue) }
         w.close()
-        out = w.out
-        out.append(10)
+        w.out.append(10)
+        out.append(contentsOf: w.out)
     }
 
     /// One record as a JSON line (with its newline), as text.
@@ -163,6 +165,13 @@ struct JSONObjectWriter {
     }
 
     static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        // Fast path: printable ASCII without quote or backslash (fingerprints, most names).
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         out.append(UInt8(ascii: "\""))
         let hex = Array("0123456789abcdef".utf8)
         func escape(_ unit: UInt32) {
