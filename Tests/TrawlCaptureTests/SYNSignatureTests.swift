@@ -48,6 +48,29 @@ import TrawlCapture
         #expect(m.osGuess?.family == "macos_ios")
     }
 
+    @Test func ipv4OptionsAndQuirksFromTheIPHeader() throws {
+        // A SYN with 4 bytes of IPv4 options (router alert), DF clear and IP ID zero, ECT(0),
+        // then the ClientHello in a packet with 8 bytes of options: both are read past them.
+        let c = Conversation()
+        let syn = PcapBuilder.TCP(
+            sourcePort: c.clientPort, destinationPort: c.serverPort, sequence: c.clientISN, flags: PcapBuilder.syn,
+            options: PcapBuilder.linuxSYNOptions())
+        var synIP = PcapBuilder.ipv4(id: 0, dontFragment: false, options: [0x94, 0x04, 0, 0], payload: syn.bytes())
+        synIP[1] = 0x02  // ECN: ECT(0)
+        let hello = PcapBuilder.TCP(
+            sourcePort: c.clientPort, destinationPort: c.serverPort, sequence: c.clientISN + 1, acknowledgment: c.serverISN + 1,
+            payload: FixtureHello.record)
+        let helloIP = PcapBuilder.ipv4(options: [1, 1, 1, 1, 1, 1, 1, 0], payload: hello.bytes())
+        let frames = [synIP, c.synAck(), helloIP].map { PcapBuilder.ethernetFrame($0) }
+        let (dir, path) = try PcapBuilder.write(PcapBuilder.file(linkType: PcapBuilder.ethernet, PcapBuilder.records(frames)))
+        defer { dir.remove() }
+        let r = try #require(try CaptureReader.records(files: [path]).records.first)
+        #expect(r.syn?.ipOptionsLength == 4)
+        #expect(r.syn?.quirks == ["id-", "ecn"])
+        #expect(r.syn?.signature == "4:64+0:4:1460:mss*44,7:mss,sok,ts,nop,ws:id-,ecn:0")
+        #expect(r.firstTLS?.ja4 == FixtureHello.ja4)
+    }
+
     @Test func quirks() throws {
         // Timestamp with own value zero and a non-zero echo on a SYN; window scale 15;
         // a non-zero byte after end-of-list.
