@@ -28,6 +28,7 @@ import TrawlModel
         Case(name: "raw IP (LINKTYPE_RAW)", linkType: PcapBuilder.raw, ipv6: false) { $0 },
         Case(name: "raw IPv6 (LINKTYPE_RAW)", linkType: PcapBuilder.raw, ipv6: true) { $0 },
         Case(name: "LINKTYPE_IPV4", linkType: PcapBuilder.ipv4LinkType, ipv6: false) { $0 },
+        Case(name: "LINKTYPE_IPV6", linkType: PcapBuilder.ipv6LinkType, ipv6: true) { $0 },
         Case(name: "BSD loopback IPv4", linkType: PcapBuilder.null, ipv6: false) { PcapBuilder.nullFrame($0) },
         Case(name: "BSD loopback IPv6 (macOS family 30)", linkType: PcapBuilder.null, ipv6: true) {
             PcapBuilder.nullFrame($0, family: 30)

@@ -7,7 +7,7 @@ import TestSupport
 /// a sending host often carry offloaded (wrong) checksums.
 enum PcapBuilder {
     static let ethernet: UInt32 = 1, null: UInt32 = 0, raw: UInt32 = 101, sll: UInt32 = 113, sll2: UInt32 = 276
-    static let ipv4LinkType: UInt32 = 228
+    static let ipv4LinkType: UInt32 = 228, ipv6LinkType: UInt32 = 229
 
     struct Record {
         var micros: Int64
