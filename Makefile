@@ -3,6 +3,7 @@
 #   make demo    simulate a small labelled world, analyse it, print the top cases
 #   make test    build and run every test, plus the format lint
 #   make bench   release build; full analyze pass vs DuckDB on a ~1 GB log
+#   make fuzz    libFuzzer (with AddressSanitizer) over the capture parsers for FUZZ_SECONDS
 #
 # System libraries are installed with apt-get when missing (as root).
 
@@ -17,8 +18,9 @@ HEADERS      := /usr/include/sqlite3.h /usr/include/pcap.h $(MAXMINDDB_H) /usr/i
                 /usr/include/zstd.h /usr/include/isa-l/igzip_lib.h /usr/share/zoneinfo/zone1970.tab
 BIN          := .build/debug/trawl
 BENCH_BYTES  ?= 1000000000
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test lint demo bench clean
+.PHONY: all deps build test lint demo bench fuzz clean
 
 all: build
 
@@ -52,6 +54,13 @@ bench: deps
 	$(SWIFT) build -c release --product TrawlBench
 	@python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb
 	.build/release/TrawlBench --bytes $(BENCH_BYTES) --trawl .build/release/trawl
+
+# The fuzzing package (Fuzz/) builds TrawlCapture with -sanitize=fuzzer,address; seeds are
+# the frames of the JA4 reference captures. A crash leaves its input as crash-* here.
+fuzz: deps
+	cd Fuzz && $(SWIFT) build -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+	python3 Fuzz/seed-corpus.py fixtures/ja4 Fuzz/.corpus
+	Fuzz/.build/debug/TrawlCaptureFuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 Fuzz/.corpus
 
 clean:
 	rm -rf .build demo bench-data

@@ -10,7 +10,9 @@ let package = Package(
     name: "Trawl",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "trawl", targets: ["trawl"])
+        .executable(name: "trawl", targets: ["trawl"]),
+        // For the fuzzing package in Fuzz/ (and a later capture-to-log join outside this package).
+        .library(name: "TrawlCapture", targets: ["TrawlCapture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
