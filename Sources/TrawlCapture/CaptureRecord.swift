@@ -78,6 +78,31 @@ public struct CaptureRecord: Sendable, Equatable {
     /// `clientStreamTooLarge`), if any.
     public var issue: PacketIssue?
 
+    /// A record made in code (tests of a log join, say); the capture reader makes the others.
+    public init(
+        stream: Int, client: Endpoint, server: Endpoint, firstSeenMicros: Int64, lastSeenMicros: Int64? = nil,
+        clientEvidence: ClientEvidence = .syn, syn: SYNSignature? = nil, tls: [TLSFingerprint] = [], http: HTTPRequest? = nil,
+        proxy: ProxyRequest? = nil, clientPackets: Int = 0, serverPackets: Int = 0, clientBytes: Int = 0, serverBytes: Int = 0,
+        end: End = .fin, issue: PacketIssue? = nil
+    ) {
+        self.stream = stream
+        self.client = client
+        self.server = server
+        self.firstSeenMicros = firstSeenMicros
+        self.lastSeenMicros = lastSeenMicros ?? firstSeenMicros
+        self.clientEvidence = clientEvidence
+        self.syn = syn
+        self.tls = tls
+        self.http = http
+        self.proxy = proxy
+        self.clientPackets = clientPackets
+        self.serverPackets = serverPackets
+        self.clientBytes = clientBytes
+        self.serverBytes = serverBytes
+        self.end = end
+        self.issue = issue
+    }
+
     /// Time of the first packet in epoch milliseconds: the time a log join compares to `ts`.
     public var firstSeen: Timestamp { Self.millis(firstSeenMicros) }
     public var lastSeen: Timestamp { Self.millis(lastSeenMicros) }
