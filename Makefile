@@ -3,6 +3,7 @@
 #   make demo    simulate a small labelled world, analyse it, print the top cases
 #   make test    build and run every test, plus the format lint
 #   make bench   release build; full analyze pass vs DuckDB on a ~1 GB log
+#   make fuzz    libFuzzer (with AddressSanitizer) over the capture parsers for FUZZ_SECONDS
 #
 # System libraries are installed with apt-get when missing (as root).
 
@@ -19,8 +20,9 @@ BIN          := .build/debug/trawl
 BENCH_BYTES  ?= 1000000000
 # Best of this many runs of each measurement (the 2-core VM varies by ±15% run to run).
 BENCH_RUNS   ?= 2
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test lint demo bench clean
+.PHONY: all deps build test lint demo bench fuzz clean
 
 all: build
 
@@ -54,6 +56,16 @@ bench: deps
 	$(SWIFT) build -c release --product TrawlBench
 	@python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb
 	.build/release/TrawlBench --bytes $(BENCH_BYTES) --trawl .build/release/trawl --runs $(BENCH_RUNS)
+
+# The TrawlCaptureFuzz target, built into its own folder with -sanitize=fuzzer,address and
+# -DFUZZING (only it and what it depends on); its normal build writes the seed corpus, the
+# frames of the JA4 reference captures. A crash leaves its input as crash-* here.
+fuzz: deps
+	$(SWIFT) build --product TrawlCaptureFuzz
+	.build/debug/TrawlCaptureFuzz --seed-corpus fixtures/ja4 .build-fuzz/corpus
+	$(SWIFT) build --scratch-path .build-fuzz --product TrawlCaptureFuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
+	.build-fuzz/debug/TrawlCaptureFuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 .build-fuzz/corpus
 
 clean:
 	rm -rf .build demo bench-data

@@ -10,7 +10,9 @@ let package = Package(
     name: "Trawl",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "trawl", targets: ["trawl"])
+        .executable(name: "trawl", targets: ["trawl"]),
+        // For a capture-to-log join outside this package.
+        .library(name: "TrawlCapture", targets: ["TrawlCapture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CISAL", providers: [.apt(["libisal-dev"])]),
         .systemLibrary(name: "CMaxMindDB", providers: [.apt(["libmaxminddb-dev"])]),
+        .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
         .target(name: "TrawlModel", swiftSettings: strict),
         .target(
             name: "TrawlIngest",
@@ -32,6 +35,14 @@ let package = Package(
             name: "TrawlGeo",
             dependencies: ["TrawlModel", "CMaxMindDB"],
             swiftSettings: strict),
+        .target(
+            name: "TrawlCapture",
+            dependencies: ["TrawlModel", "CPcap", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        // libFuzzer over the capture parsers: `make fuzz` builds it with -sanitize=fuzzer and
+        // -DFUZZING; a normal build only writes the seed corpus (see its main.swift).
+        .target(name: "CFuzzerDriver", path: "Sources/CFuzzerDriver"),
+        .executableTarget(name: "TrawlCaptureFuzz", dependencies: ["TrawlCapture", "CFuzzerDriver"], swiftSettings: strict),
         .target(
             name: "TrawlFeatures",
             dependencies: ["TrawlModel", .product(name: "Yams", package: "Yams")],
@@ -63,6 +74,7 @@ let package = Package(
             name: "trawl",
             dependencies: [
                 "TrawlPipeline", "TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlSimulator", "TrawlModel", "TrawlGeo",
+                "TrawlCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -79,6 +91,8 @@ let package = Package(
         .testTarget(name: "TrawlModelTests", dependencies: ["TrawlModel", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlIngestTests", dependencies: ["TrawlIngest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlGeoTests", dependencies: ["TrawlGeo", "TrawlModel", "CMaxMindDB", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "TrawlCaptureTests", dependencies: ["TrawlCapture", "TrawlModel", "CPcap", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlFeaturesTests", dependencies: ["TrawlFeatures", "TrawlIngest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlRulesTests", dependencies: ["TrawlRules", "TrawlFeatures", "TestSupport"], swiftSettings: strict),
         .testTarget(

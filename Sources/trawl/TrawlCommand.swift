@@ -28,7 +28,7 @@ struct TrawlCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             AnalyzeCommand.self, CasesCommand.self, RulesCommand.self, FeaturesCommand.self, SimulateCommand.self,
-            EvaluateCommand.self, DemoCommand.self, IntelCommand.self,
+            EvaluateCommand.self, DemoCommand.self, IntelCommand.self, CaptureCommand.self,
         ])
 
     /// The one place errors become messages and exit statuses.
