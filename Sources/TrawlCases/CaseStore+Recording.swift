@@ -100,39 +100,7 @@ private struct PreparedDay: Sendable {
         return try prepared.flatMap { try $0.get() }
     }
 
-    /// Hits (sorted by rule id) as one JSON array of objects, keys in byte order.
-    static func json(_ hits: [Hit]) -> String {
-        var w = JSONWriter()
-        w.beginArray()
-        for h in hits {
-            w.element()
-            w.beginObject()
-            w.key("explanation")
-            w.string(h.explanation)
-            w.key("feature_values")
-            w.embedded(h.values)
-            w.key("rule_id")
-            w.string(h.ruleID)
-            w.key("tags")
-            w.embedded(h.tags)
-            w.key("title")
-            w.string(h.title)
-            w.key("weight")
-            w.number(h.weight)
-            w.endObject()
-        }
-        w.endArray()
-        return w.out
-    }
-
-    struct Hit: Sendable {
-        var ruleID: String
-        var title: String
-        var weight: Double
-        var tags: String
-        var explanation: String
-        var values: String
-    }
+    typealias Hit = StorageFormat.HitText
 
     var accountID: String
     var day: String
@@ -177,7 +145,7 @@ private struct PreparedDay: Sendable {
         for i in hits.indices.dropFirst() where StorageFormat.same(hits[i].ruleID, hits[i - 1].ruleID) {
             throw CaseStoreError(.invalidInput("results[\(index)]: rule \(hits[i].ruleID) fired twice in one assessment"))
         }
-        hitsJSON = Self.json(hits)
+        hitsJSON = StorageFormat.json(hits)
         tags = uniqueSorted(a.hits.flatMap(\.tags).map(StorageFormat.text))
         let heaviest = hits.max { x, y in
             x.weight != y.weight ? x.weight < y.weight : StorageFormat.precedes(y.ruleID, x.ruleID)

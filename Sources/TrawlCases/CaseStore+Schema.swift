@@ -123,17 +123,36 @@ extension CaseStore {
                     """)
         }
         migrator.registerMigration("v2") { db in
+            try db.execute(sql: "ALTER TABLE account_day ADD COLUMN hits TEXT NOT NULL DEFAULT '[]'")
+            // The hits are rewritten in Swift, by the recorder's own JSON writer: SQLite's
+            // json_object would write 1.0 for a weight of 1 and round to 15 digits, and the
+            // first run after the upgrade would then rewrite every day with hits.
+            let update = try db.makeStatement(sql: "UPDATE account_day SET hits = ? WHERE account_id = ? AND day = ?")
+            var current: (account: String, day: String)?
+            var hits: [StorageFormat.HitText] = []
+            func flush() throws {
+                guard let c = current, !hits.isEmpty else { return }
+                try update.execute(arguments: [StorageFormat.json(hits), c.account, c.day])
+            }
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT account_id, day, rule_id, title, weight, tags, explanation, feature_values
+                    FROM rule_hit ORDER BY account_id, day, rule_id
+                    """)
+            while let r = try rows.next() {
+                let key = (account: r[0] as String, day: r[1] as String)
+                if let c = current, !StorageFormat.same(c.account, key.account) || !StorageFormat.same(c.day, key.day) {
+                    try flush()
+                    hits = []
+                }
+                current = key
+                hits.append(
+                    StorageFormat.HitText(ruleID: r[2], title: r[3], weight: r[4], tags: r[5], explanation: r[6], values: r[7]))
+            }
+            try flush()
             try db.execute(
                 sql: """
-                    ALTER TABLE account_day ADD COLUMN hits TEXT NOT NULL DEFAULT '[]';
-                    UPDATE account_day SET hits = COALESCE((
-                        SELECT json_group_array(json(hit)) FROM (
-                            SELECT json_object(
-                                'explanation', h.explanation, 'feature_values', json(h.feature_values),
-                                'rule_id', h.rule_id, 'tags', json(h.tags), 'title', h.title, 'weight', h.weight) AS hit
-                            FROM rule_hit h
-                            WHERE h.account_id = account_day.account_id AND h.day = account_day.day
-                            ORDER BY h.rule_id)), '[]');
                     DROP TABLE rule_hit;
                     CREATE VIEW rule_hit AS
                         SELECT a.account_id AS account_id, a.day AS day,

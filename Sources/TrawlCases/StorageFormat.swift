@@ -115,6 +115,43 @@ enum StorageFormat {
         return w.out
     }
 
+    /// One rule hit as the store writes it; `tags` and `values` are JSON text already.
+    struct HitText: Sendable {
+        var ruleID: String
+        var title: String
+        var weight: Double
+        var tags: String
+        var explanation: String
+        var values: String
+    }
+
+    /// Hits (sorted by rule id) as `account_day.hits`: one JSON array of objects, keys in
+    /// byte order. The recorder and the v2 migration both write it here, so a migrated
+    /// store holds the same bytes a new run would write.
+    static func json(_ hits: [HitText]) -> String {
+        var w = JSONWriter()
+        w.beginArray()
+        for h in hits {
+            w.element()
+            w.beginObject()
+            w.key("explanation")
+            w.string(h.explanation)
+            w.key("feature_values")
+            w.embedded(h.values)
+            w.key("rule_id")
+            w.string(h.ruleID)
+            w.key("tags")
+            w.embedded(h.tags)
+            w.key("title")
+            w.string(h.title)
+            w.key("weight")
+            w.number(h.weight)
+            w.endObject()
+        }
+        w.endArray()
+        return w.out
+    }
+
     /// A JSON array of strings, in the order given.
     static func json(_ strings: [String]) -> String {
         var w = JSONWriter()

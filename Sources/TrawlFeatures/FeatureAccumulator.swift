@@ -200,7 +200,8 @@ struct RecentAddressCache: Sendable {
         var filled = [Bool](repeating: false, count: 1 << bits)
 
         @inline(__always) static func slot(_ a: IPAddress) -> Int {
-            Int(truncatingIfNeeded: (a.high ^ a.low &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+            // Both halves mixed: the IPv6 network keys have low == 0, IPv4 keys high == 0.
+            Int(truncatingIfNeeded: mix64(a.high &* 0x9E37_79B9_7F4A_7C15 ^ a.low) >> UInt64(64 - bits))
         }
 
         @inline(__always) func get(_ key: IPAddress) -> AddressFacts? {

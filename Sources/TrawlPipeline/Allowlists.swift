@@ -30,11 +30,18 @@ public struct Allowlists: Sendable {
     }
 
     /// Loads `allowlists.yaml` from a rules folder and opens its databases; no file, no allowlists.
-    /// - Throws: `PipelineError`: YAML that does not parse (65), a database that is missing (66)
-    ///   or that libmaxminddb refuses (65), each naming the file and entry.
+    /// - Throws: `PipelineError`: a file that cannot be read (74), YAML that does not parse
+    ///   (65), a database that is missing (66) or that libmaxminddb refuses (65), each
+    ///   naming the file and entry.
     public static func load(rulesDirectory: String) throws -> Allowlists {
         let path = (rulesDirectory as NSString).appendingPathComponent("allowlists.yaml")
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return Allowlists() }
+        // No file, no allowlists; a file that cannot be read stops the run rather than
+        // silently dropping the networks it vouches for.
+        guard FileManager.default.fileExists(atPath: path) else { return Allowlists() }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw PipelineError(.io, "\(path): cannot read the allowlists: \(error.localizedDescription)")
+        }
         var result = Allowlists()
         do {
             result.entries = try YAMLDecoder().decode(File.self, from: text).allowlists ?? []

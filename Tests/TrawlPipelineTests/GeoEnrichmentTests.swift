@@ -208,5 +208,12 @@ import TrawlSimulator
         let error = #expect(throws: PipelineError.self) { try run("gone") }
         #expect(error?.exitCode == 66)
         #expect(error?.message.contains("allowlist gone") == true)
+
+        // An allowlists file that cannot be read is an error, not "no allowlists".
+        try FileManager.default.removeItem(atPath: rules + "/allowlists.yaml")
+        try FileManager.default.createDirectory(atPath: rules + "/allowlists.yaml", withIntermediateDirectories: false)
+        let unreadable = #expect(throws: PipelineError.self) { try run("folder") }
+        #expect(unreadable?.exitCode == 74)
+        #expect(unreadable?.message.contains("allowlists.yaml") == true)
     }
 }
