@@ -66,7 +66,7 @@ let package = Package(
             name: "TrawlPipeline",
             dependencies: [
                 "TrawlModel", "TrawlIngest", "TrawlFeatures", "TrawlRules", "TrawlCases",
-                "TrawlSimulator", "TrawlGeo",
+                "TrawlSimulator", "TrawlGeo", "TrawlCapture",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -54,6 +54,8 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     public var lifetimes = AddressLifetimeSample()
     /// Enrichment state; `nil` when the run had no GeoIP data for any of these requests.
     public var geo: GeoDayState?
+    /// Requests joined to a captured connection, and those whose SYN showed a tunnel.
+    public var captured = 0, tunneled = 0
 
     public init() {}
 
@@ -137,6 +139,12 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         geo!.add(facts, ts: ts, localeMismatch: localeMismatch)
     }
 
+    /// Notes the captured connection a request came over.
+    @inline(__always) public mutating func noteConnection(_ c: CapturedConnection) {
+        captured += 1
+        if c.tunnel { tunneled += 1 }
+    }
+
     /// Whether a request at `ts` would enter the evidence sample.
     @inline(__always) public func wantsSample(at ts: Timestamp) -> Bool {
         samples.count < Self.samplesKept || ts <= samples[samples.count - 1].ts
@@ -193,6 +201,8 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         firstSeen = min(firstSeen, o.firstSeen)
         lastSeen = max(lastSeen, o.lastSeen)
         lifetimes.merge(o.lifetimes)
+        captured += o.captured
+        tunneled += o.tunneled
         if let g = o.geo {
             if geo == nil { geo = g } else { geo!.merge(g) }
         }

@@ -52,6 +52,8 @@ public struct FeatureAccumulator: Sendable {
     private var capByModel: [Int64] = []
     public let plans: PlanCatalog
     public let enricher: (any AddressEnricher)?
+    /// Captured connections to join requests to (`analyze --pcap`), or `nil`.
+    public let connections: (any ConnectionLookup)?
     /// This worker's recent answers from `enricher`, in front of its shared caches.
     /// (9 MB, so only made when there is an enricher.)
     private var addressCache: RecentAddressCache?
@@ -63,9 +65,10 @@ public struct FeatureAccumulator: Sendable {
     /// request of the day came first.
     private var offsets: [UInt64: Int16?] = [:]
 
-    public init(plans: PlanCatalog, enricher: (any AddressEnricher)? = nil) {
+    public init(plans: PlanCatalog, enricher: (any AddressEnricher)? = nil, connections: (any ConnectionLookup)? = nil) {
         self.plans = plans
         self.enricher = enricher
+        self.connections = connections
         if enricher != nil { addressCache = RecentAddressCache() }
     }
 
@@ -74,6 +77,7 @@ public struct FeatureAccumulator: Sendable {
     /// Adds a batch of events decoded with `interner`.
     public mutating func add(_ batch: [RequestEvent], arena: [UInt8], interner: StringInterner) {
         let enricher = self.enricher  // one copy of the existential per batch, not per request
+        let connections = self.connections
         for e in batch {
             let day = TimestampParser.day(of: e.ts)
             let key = UInt64(e.account) << 32 | UInt64(UInt32(bitPattern: day))
@@ -87,12 +91,20 @@ public struct FeatureAccumulator: Sendable {
                 if capByModel[m] >= 0 { cap = capByModel[m] }
             }
             let dayStart = Int64(day) * TimestampParser.millisPerDay
+            var ja4Hash = e.ja4 == 0 ? 0 : interner.hash(e.ja4)
+            if let connections, e.clientPort >= 0,
+                let c = connections.connection(client: e.clientIP, port: e.clientPort, at: e.ts)
+            {
+                // The log's own ja4 wins; the capture fills it in where the log has none.
+                if ja4Hash == 0 { ja4Hash = c.ja4Hash }
+                working[slot].state.noteConnection(c)
+            }
             working[slot].state.add(
                 e, dayStart: dayStart,
                 userAgentHash: e.userAgent == 0 ? 0 : interner.hash(e.userAgent),
                 apiKeyHash: e.apiKeyHash,
                 sessionHash: e.sessionHash,
-                ja4Hash: e.ja4 == 0 ? 0 : interner.hash(e.ja4),
+                ja4Hash: ja4Hash,
                 modelCap: cap)
             if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
             if let enricher {
@@ -181,6 +193,25 @@ public struct FeatureAccumulator: Sendable {
 public func utcOffsetMinutes(zone: String, day: Int32) -> Int16? {
     guard let tz = TimeZone(identifier: zone) else { return nil }
     return Int16(tz.secondsFromGMT(for: Date(timeIntervalSince1970: Double(day) * 86_400)) / 60)
+}
+
+/// What a packet capture saw of the TCP connection that carried a request.
+public struct CapturedConnection: Sendable, Equatable {
+    /// The stable hash of the connection's JA4 text (as the interner hashes strings); 0: no ClientHello seen.
+    public var ja4Hash: UInt64
+    /// The SYN's MSS showed tunnel, VPN or PPPoE overhead.
+    public var tunnel: Bool
+
+    public init(ja4Hash: UInt64, tunnel: Bool) {
+        self.ja4Hash = ja4Hash
+        self.tunnel = tunnel
+    }
+}
+
+/// Finds the captured connection a request came over: same client address and port,
+/// the request's time within a window after the connection's first packet.
+public protocol ConnectionLookup: AnyObject, Sendable {
+    func connection(client: IPAddress, port: Int32, at ts: Timestamp) -> CapturedConnection?
 }
 
 /// Small direct-mapped caches of enrichment answers, private to one worker: by address,

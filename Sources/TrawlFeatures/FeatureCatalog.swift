@@ -125,6 +125,10 @@ public enum FeatureCatalog {
             "max_travel_speed_kmh", .number, unit: "km/h",
             "Highest implied speed among the impossible-travel jumps (0 when there is none)."),
         .init(
+            "tunnel_share", .number, unit: "share 0-1",
+            "Share of requests joined to a captured connection (--pcap) whose SYN's MSS shows tunnel, VPN or PPPoE overhead; unknown when none joined."
+        ),
+        .init(
             "allowlisted_share", .number, unit: "share 0-1",
             "Share of requests from networks named by an allowlist (rules/allowlists.yaml); unknown when no allowlist is loaded."),
         .init(

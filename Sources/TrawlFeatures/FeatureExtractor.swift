@@ -71,6 +71,7 @@ public struct FeatureExtractor: Sendable {
             }
             v["locale_mismatch_share"] = share(g.localeMismatch, g.localeChecked)
         }
+        v["tunnel_share"] = share(s.tunneled, s.captured)
         if let enricher, enricher.hasAllowlists { v["allowlisted_share"] = share(s.geo?.allowlisted ?? 0, s.requests) }
 
         let active = s.hourHistogram.filter { $0 > 0 }.count

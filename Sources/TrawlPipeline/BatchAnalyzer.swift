@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import TrawlCapture
 import TrawlCases
 import TrawlFeatures
 import TrawlIngest
@@ -13,6 +14,10 @@ public struct AnalyzeOptions: Sendable {
     public var accountsPath: String?
     /// GeoIP databases (files or folders of `*.mmdb`); none turns the GeoIP features off.
     public var geoipPaths: [String] = []
+    /// Packet captures whose connections requests are joined to (pcap or pcapng).
+    public var pcapPaths: [String] = []
+    /// How long after a connection's first packet a request may come and still join it.
+    public var joinWindowSeconds = 600.0
     public var databasePath: String = "trawl.sqlite"
     public var rulesDirectory: String = "rules"
     public var scoresPath: String?
@@ -45,6 +50,8 @@ public struct AnalyzeSummary: Sendable, Codable {
     public var geoipFailures = 0
     /// Networks read from the GeoIP databases (each covers every address of its network).
     public var geoipNetworks = 0
+    /// TCP connections read from the captures of `--pcap`.
+    public var capturedConnections = 0
     public var registryBadLines: Int
     public var accounts: Int
     public var accountDays: Int
@@ -123,6 +130,22 @@ public enum BatchAnalyzer {
             }
         }
 
+        var connections: ConnectionIndex?
+        if !options.pcapPaths.isEmpty {
+            do {
+                let read = try CaptureReader.records(files: options.pcapPaths)
+                connections = ConnectionIndex(records: read.records, windowMillis: Int64(options.joinWindowSeconds * 1000))
+            } catch let e as CaptureError {
+                let kind: PipelineError.Kind =
+                    switch e.reason {
+                    case .noSuchFile: .missingInput
+                    case .unreadable: .io
+                    default: .badData
+                    }
+                throw PipelineError(kind, "\(e.description) (--pcap)")
+            }
+        }
+
         // The registry is read on its own thread while the logs are decoded: it is a
         // second, independent input, and reading it first would delay the hot path.
         // A missing file still fails at once, before any decoding.
@@ -141,6 +164,7 @@ public enum BatchAnalyzer {
         }
 
         var aggregator = LogAggregator(plans: plans, enricher: enricher)
+        aggregator.connections = connections
         aggregator.chunkSize = options.chunkSize
         aggregator.maxLineBytes = options.maxLineBytes
         aggregator.workers = options.workers
@@ -224,6 +248,7 @@ public enum BatchAnalyzer {
         }
 
         summary.phaseSeconds["store"] = Date().timeIntervalSince(scored)
+        summary.capturedConnections = connections?.connectionCount ?? 0
         if let enricher {
             summary.geoipNetworks = enricher.networkCount
             summary.geoipFailures = enricher.resolver.failureCount

@@ -46,6 +46,8 @@ public struct LogAggregator: Sendable {
     public let plans: PlanCatalog
     /// Enrichment of client addresses (GeoIP), or `nil` for none.
     public var enricher: (any AddressEnricher)?
+    /// Captured connections to join requests to, or `nil`.
+    public var connections: (any ConnectionLookup)?
 
     public init(plans: PlanCatalog, enricher: (any AddressEnricher)? = nil) {
         self.plans = plans
@@ -67,9 +69,9 @@ public struct LogAggregator: Sendable {
         var exported: [Partition] = []
         let queue: BlockingQueue<LineChunk>
 
-        init(maxLineBytes: Int, plans: PlanCatalog, enricher: (any AddressEnricher)?) {
+        init(maxLineBytes: Int, plans: PlanCatalog, enricher: (any AddressEnricher)?, connections: (any ConnectionLookup)?) {
             decoder = CanonicalLogDecoder(maxLineBytes: maxLineBytes)
-            accumulator = FeatureAccumulator(plans: plans, enricher: enricher)
+            accumulator = FeatureAccumulator(plans: plans, enricher: enricher, connections: connections)
             queue = BlockingQueue(capacity: 4)
         }
     }
@@ -77,7 +79,9 @@ public struct LogAggregator: Sendable {
     public func run(_ files: [InputFile], progress: (@Sendable (ProgressSnapshot) -> Void)? = nil) -> AggregateResult {
         let started = Date()
         let pool = ChunkPool(chunkSize: chunkSize)
-        let workers = (0..<self.workers).map { _ in Worker(maxLineBytes: maxLineBytes, plans: plans, enricher: enricher) }
+        let workers = (0..<self.workers).map { _ in
+            Worker(maxLineBytes: maxLineBytes, plans: plans, enricher: enricher, connections: connections)
+        }
         for w in workers { w.decoder.quoteValues = quoteValues }
         let linesDone = Atomic<Int>(0)
         let partitions = workers.count

@@ -20,7 +20,10 @@ struct AnalyzeCommand: ParsableCommand {
               zstd -dc day.jsonl.zst | trawl analyze - --db cases.sqlite
               trawl analyze logs/ --accounts accounts.jsonl --geoip /var/lib/GeoIP/ own-intel.mmdb
 
-            --geoip takes every path up to the next option, so put it after the inputs.
+            --geoip and --pcap take every path up to the next option, so put them after the inputs.
+            With --pcap, a request joins the captured connection from its client address and
+            port (client_port) that began at most --join-window seconds before it: the
+            capture's JA4 fills in where the log has none, and tunnel_share is computed.
             """)
 
     @Argument(help: "Log files, folders, globs, or - for standard input.")
@@ -35,6 +38,14 @@ struct AnalyzeCommand: ParsableCommand {
             "GeoIP databases in MaxMind format (files, or folders of *.mmdb): City/Country, ASN/ISP, Anonymous-IP, or own intel from `trawl intel build`."
     )
     var geoip: [String] = []
+
+    @Option(
+        parsing: .upToNextOption,
+        help: "Packet captures (pcap or pcapng): requests join the connection from the same client address and port.")
+    var pcap: [String] = []
+
+    @Option(help: "Seconds after a connection's first packet within which a request joins it.")
+    var joinWindow = 600.0
 
     @Option(help: "Case store (SQLite file; created when missing).")
     var db = "trawl.sqlite"
@@ -73,6 +84,8 @@ struct AnalyzeCommand: ParsableCommand {
         var options = AnalyzeOptions(inputs: inputs)
         options.accountsPath = accounts
         options.geoipPaths = geoip
+        options.pcapPaths = pcap
+        options.joinWindowSeconds = joinWindow
         options.databasePath = db
         options.rulesDirectory = try rules.resolved()
         options.scoresPath = scores

@@ -88,6 +88,7 @@ enum Terminal {
             say("  values ignored for having the wrong type (line kept, field unknown): \(parts)")
         }
         if s.registryBadLines > 0 { say("  registry lines skipped: \(s.registryBadLines)") }
+        if s.capturedConnections > 0 { say("  captures: \(s.capturedConnections) TCP connection(s) to join requests to") }
         if !s.geoipDatabases.isEmpty {
             say(
                 "  geoip: " + TerminalText.sanitize(s.geoipDatabases.joined(separator: ", "), limit: 400)

@@ -1,0 +1,47 @@
+import TrawlCapture
+import TrawlFeatures
+import TrawlModel
+
+/// Joins requests to the connections of packet captures (`analyze --pcap`).
+///
+/// A request joins the connection from the same client address and port whose first
+/// packet came at most `window` before the request's `ts` (the latest such one, as a
+/// port is reused once a connection closes). Built once before the logs are read;
+/// read-only afterwards, so workers share it without locks.
+public final class ConnectionIndex: ConnectionLookup {
+    private struct Entry: Sendable {
+        var firstSeen: Timestamp
+        var connection: CapturedConnection
+    }
+
+    /// By client endpoint, oldest first.
+    private let byClient: [Endpoint: [Entry]]
+    public let windowMillis: Int64
+    public let connectionCount: Int
+
+    public init(records: [CaptureRecord], windowMillis: Int64) {
+        var byClient: [Endpoint: [Entry]] = [:]
+        for r in records {
+            let ja4 = r.firstTLS.map { stableHash($0.ja4) } ?? 0
+            let tunnel = r.syn?.tunnelHint != nil
+            byClient[r.client, default: []].append(
+                Entry(firstSeen: r.firstSeen, connection: CapturedConnection(ja4Hash: ja4, tunnel: tunnel)))
+        }
+        for key in byClient.keys { byClient[key]!.sort { $0.firstSeen < $1.firstSeen } }
+        self.byClient = byClient
+        self.windowMillis = windowMillis
+        connectionCount = records.count
+    }
+
+    public func connection(client: IPAddress, port: Int32, at ts: Timestamp) -> CapturedConnection? {
+        guard let port = UInt16(exactly: port), let list = byClient[Endpoint(address: client, port: port)] else { return nil }
+        // The last connection that started at or before ts.
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid].firstSeen <= ts { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0, ts - list[lo - 1].firstSeen <= windowMillis else { return nil }
+        return list[lo - 1].connection
+    }
+}
