@@ -56,6 +56,8 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     public var geo: GeoDayState?
     /// Requests joined to a captured connection, and those whose SYN showed a tunnel.
     public var captured = 0, tunneled = 0
+    /// Joined requests whose User-Agent and SYN both name an OS, and those that disagree.
+    public var osChecked = 0, osMismatch = 0
 
     public init() {}
 
@@ -140,9 +142,13 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     }
 
     /// Notes the captured connection a request came over.
-    @inline(__always) public mutating func noteConnection(_ c: CapturedConnection) {
+    @inline(__always) public mutating func noteConnection(_ c: CapturedConnection, claimedOS: OSFamily) {
         captured += 1
         if c.tunnel { tunneled += 1 }
+        if c.synOS != .unknown && claimedOS != .unknown {
+            osChecked += 1
+            if !c.synOS.fits(claimed: claimedOS) { osMismatch += 1 }
+        }
     }
 
     /// Whether a request at `ts` would enter the evidence sample.
@@ -203,6 +209,8 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         lifetimes.merge(o.lifetimes)
         captured += o.captured
         tunneled += o.tunneled
+        osChecked += o.osChecked
+        osMismatch += o.osMismatch
         if let g = o.geo {
             if geo == nil { geo = g } else { geo!.merge(g) }
         }

@@ -57,6 +57,8 @@ public struct FeatureAccumulator: Sendable {
     /// This worker's recent answers from `enricher`, in front of its shared caches.
     /// (9 MB, so only made when there is an enricher.)
     private var addressCache: RecentAddressCache?
+    /// The OS family each interned User-Agent names (`nil`: not parsed yet).
+    private var osByUserAgent: [OSFamily?] = []
     /// Accept-Language region by interned value (`nil`: not parsed yet).
     private var regionByLanguage: [(region: UInt16, english: Bool)?] = []
     /// UTC offsets in minutes (`nil`: not a known zone) by zone and day: `0 << 63 | interned
@@ -97,7 +99,16 @@ public struct FeatureAccumulator: Sendable {
             {
                 // The log's own ja4 wins; the capture fills it in where the log has none.
                 if ja4Hash == 0 { ja4Hash = c.ja4Hash }
-                working[slot].state.noteConnection(c)
+                var claimed = OSFamily.unknown
+                if e.userAgent != 0 {
+                    let i = Int(e.userAgent)
+                    if i >= osByUserAgent.count {
+                        osByUserAgent.append(contentsOf: repeatElement(nil, count: i + 1 - osByUserAgent.count))
+                    }
+                    if osByUserAgent[i] == nil { osByUserAgent[i] = OSFamily.fromUserAgent(interner.string(e.userAgent)) }
+                    claimed = osByUserAgent[i]!
+                }
+                working[slot].state.noteConnection(c, claimedOS: claimed)
             }
             working[slot].state.add(
                 e, dayStart: dayStart,
@@ -201,10 +212,55 @@ public struct CapturedConnection: Sendable, Equatable {
     public var ja4Hash: UInt64
     /// The SYN's MSS showed tunnel, VPN or PPPoE overhead.
     public var tunnel: Bool
+    /// The operating system the SYN's TCP stack looks like.
+    public var synOS: OSFamily
 
-    public init(ja4Hash: UInt64, tunnel: Bool) {
+    public init(ja4Hash: UInt64, tunnel: Bool, synOS: OSFamily = .unknown) {
         self.ja4Hash = ja4Hash
         self.tunnel = tunnel
+        self.synOS = synOS
+    }
+}
+
+/// An operating-system family, as a User-Agent claims it or a TCP SYN shows it.
+public enum OSFamily: UInt8, Sendable {
+    case unknown, linux, linuxServer, windows, apple, android
+
+    /// The family a User-Agent names; `unknown` for clients that name none (CLIs, SDKs).
+    public static func fromUserAgent(_ ua: some StringProtocol) -> OSFamily {
+        if ua.contains("Android") { return .android }
+        if ua.contains("Windows NT") { return .windows }
+        if ua.contains("iPhone") || ua.contains("iPad") || ua.contains("Macintosh") || ua.contains("Mac OS X")
+            || ua.contains("CFNetwork") || ua.contains("Darwin/")
+        {
+            return .apple
+        }
+        if ua.contains("X11; Linux") || ua.contains("Linux x86_64") { return .linux }
+        return .unknown
+    }
+
+    /// The family of a SYN-signature table entry (`rules/tcp_signatures.yaml`).
+    public static func fromSYNFamily(_ family: String) -> OSFamily {
+        switch family {
+        case "linux": .linux
+        case "linux_server": .linuxServer
+        case "windows": .windows
+        case "macos_ios": .apple
+        case "android": .android
+        default: .unknown
+        }
+    }
+
+    /// Whether a SYN of this family can come from a device whose User-Agent names `claimed`.
+    /// Android's SYN often matches the desktop Linux entries; a Linux desktop's may look like
+    /// a server's. A server's SYN under a Windows, Apple or Android User-Agent is a relay's.
+    public func fits(claimed: OSFamily) -> Bool {
+        switch (claimed, self) {
+        case (.linux, .linux), (.linux, .linuxServer), (.android, .android), (.android, .linux),
+            (.windows, .windows), (.apple, .apple):
+            true
+        default: false
+        }
     }
 }
 

@@ -129,6 +129,10 @@ public enum FeatureCatalog {
             "Share of requests joined to a captured connection (--pcap) whose SYN's MSS shows tunnel, VPN or PPPoE overhead; unknown when none joined."
         ),
         .init(
+            "syn_os_mismatch_share", .number, unit: "share 0-1",
+            "Share of joined requests (--pcap) whose SYN's OS family (rules/tcp_signatures.yaml) cannot be the one the User-Agent names, e.g. a Linux server's SYN under a Windows browser; over requests where both name one."
+        ),
+        .init(
             "allowlisted_share", .number, unit: "share 0-1",
             "Share of requests from networks named by an allowlist (rules/allowlists.yaml); unknown when no allowlist is loaded."),
         .init(

@@ -72,6 +72,7 @@ public struct FeatureExtractor: Sendable {
             v["locale_mismatch_share"] = share(g.localeMismatch, g.localeChecked)
         }
         v["tunnel_share"] = share(s.tunneled, s.captured)
+        v["syn_os_mismatch_share"] = share(s.osMismatch, s.osChecked)
         if let enricher, enricher.hasAllowlists { v["allowlisted_share"] = share(s.geo?.allowlisted ?? 0, s.requests) }
 
         let active = s.hourHistogram.filter { $0 > 0 }.count

@@ -133,7 +133,13 @@ public enum BatchAnalyzer {
         var connections: ConnectionIndex?
         if !options.pcapPaths.isEmpty {
             do {
-                let read = try CaptureReader.records(files: options.pcapPaths)
+                // The SYN signature table of the rules folder names each SYN's OS (none without it).
+                var captureOptions = CaptureOptions()
+                let table = (options.rulesDirectory as NSString).appendingPathComponent("tcp_signatures.yaml")
+                if FileManager.default.fileExists(atPath: table) {
+                    captureOptions.signatureTable = try SYNSignatureTable.load(path: table)
+                }
+                let read = try CaptureReader.records(files: options.pcapPaths, options: captureOptions)
                 connections = ConnectionIndex(records: read.records, windowMillis: Int64(options.joinWindowSeconds * 1000))
             } catch let e as CaptureError {
                 let kind: PipelineError.Kind =

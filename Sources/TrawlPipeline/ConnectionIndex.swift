@@ -24,8 +24,9 @@ public final class ConnectionIndex: ConnectionLookup {
         for r in records {
             let ja4 = r.firstTLS.map { stableHash($0.ja4) } ?? 0
             let tunnel = r.syn?.tunnelHint != nil
+            let os = r.syn?.osGuess.map { OSFamily.fromSYNFamily($0.family) } ?? .unknown
             byClient[r.client, default: []].append(
-                Entry(firstSeen: r.firstSeen, connection: CapturedConnection(ja4Hash: ja4, tunnel: tunnel)))
+                Entry(firstSeen: r.firstSeen, connection: CapturedConnection(ja4Hash: ja4, tunnel: tunnel, synOS: os)))
         }
         for key in byClient.keys { byClient[key]!.sort { $0.firstSeen < $1.firstSeen } }
         self.byClient = byClient

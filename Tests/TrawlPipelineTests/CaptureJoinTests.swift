@@ -26,9 +26,10 @@ import TrawlPipeline
         return Dictionary(uniqueKeysWithValues: outcome.results.map { ($0.features.accountID, $0.features.features) })
     }
 
-    static func line(_ account: String, _ ts: String, _ ip: String, _ port: Int, ja4: String? = nil) -> String {
+    static func line(_ account: String, _ ts: String, _ ip: String, _ port: Int, ja4: String? = nil, ua: String? = nil) -> String {
         let j = ja4.map { #","ja4":"\#($0)""# } ?? ""
-        return #"{"ts":"\#(ts)","account_id":"\#(account)","client_ip":"\#(ip)","client_port":\#(port)\#(j)}"#
+        let u = ua.map { #","user_agent":"\#($0)""# } ?? ""
+        return #"{"ts":"\#(ts)","account_id":"\#(account)","client_ip":"\#(ip)","client_port":\#(port)\#(j)\#(u)}"#
     }
 
     @Test func requestsJoinTheirConnection() throws {
@@ -55,6 +56,24 @@ import TrawlPipeline
         #expect(f["acct-own-ja4"]?["distinct_ja4"] == .number(1))
         #expect(f["acct-own-ja4"]?["tunnel_share"] == .number(0))
         #expect(f["acct-syn"]?["tunnel_share"] == .number(0))
+    }
+
+    /// macos_tcp_flags.pcap's SYN is macOS's: a Mac User-Agent fits, a Windows one does not,
+    /// a CLI's names no OS.
+    @Test func synOperatingSystemAgainstTheUserAgent() throws {
+        let t = "2022-10-28T09:46:20.000Z"
+        let f = try run(
+            window: 600,
+            [
+                Self.line("acct-mac", t, "172.16.5.16", 61311, ua: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15"),
+                Self.line("acct-windows", t, "172.16.5.16", 61311, ua: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/142.0.0.0"),
+                Self.line("acct-cli", t, "172.16.5.16", 61311, ua: "claude-cli/2.0.37 (external, cli)"),
+            ])
+        #expect(f["acct-mac"]?["syn_os_mismatch_share"] == .number(0))
+        #expect(f["acct-windows"]?["syn_os_mismatch_share"] == .number(1))
+        #expect(f["acct-cli"]?["syn_os_mismatch_share"] == nil)
+        #expect(OSFamily.linuxServer.fits(claimed: .windows) == false)
+        #expect(OSFamily.linux.fits(claimed: .android))
     }
 
     @Test func theWindowBoundsTheJoin() throws {
