@@ -96,11 +96,7 @@ public struct AddressLifetimeSample: Sendable, Equatable, Mergeable {
     }
 
     private mutating func note(_ hash: UInt64, first f: Timestamp, last l: Timestamp) {
-        var lo = 0, hi = hashes.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if hashes[mid] < hash { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = partitionIndex(count: hashes.count) { hashes[$0] < hash }
         if lo < hashes.count && hashes[lo] == hash {
             first[lo] = min(first[lo], f)
             last[lo] = max(last[lo], l)
@@ -184,11 +180,7 @@ public struct TravelTrack: Sendable, Equatable, Mergeable {
             update(slots.count - 1, p)
             return
         }
-        var lo = 0, hi = slots.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if slots[mid].index < index { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = partitionIndex(count: slots.count) { slots[$0].index < index }
         if lo < slots.count && slots[lo].index == index {
             update(lo, p)
         } else {

@@ -28,11 +28,7 @@ public struct DistinctCountSketch: Sendable, Mergeable, Equatable {
             return
         }
         // Binary search keeps the small set sorted, so equal sets compare equal.
-        var lo = 0, hi = sparse.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if sparse[mid] < hash { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = partitionIndex(count: sparse.count) { sparse[$0] < hash }
         if lo < sparse.count && sparse[lo] == hash { return }
         sparse.insert(hash, at: lo)
         if sparse.count > Self.sparseLimit { densify() }

@@ -37,11 +37,7 @@ public final class ConnectionIndex: ConnectionLookup {
     public func connection(client: IPAddress, port: Int32, at ts: Timestamp) -> CapturedConnection? {
         guard let port = UInt16(exactly: port), let list = byClient[Endpoint(address: client, port: port)] else { return nil }
         // The last connection that started at or before ts.
-        var lo = 0, hi = list.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if list[mid].firstSeen <= ts { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = partitionIndex(count: list.count) { list[$0].firstSeen <= ts }
         guard lo > 0, ts - list[lo - 1].firstSeen <= windowMillis else { return nil }
         return list[lo - 1].connection
     }
