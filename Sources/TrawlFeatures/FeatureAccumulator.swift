@@ -120,7 +120,7 @@ public struct FeatureAccumulator: Sendable {
             if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
             if let enricher {
                 let facts = addressCache!.facts(for: e.clientIP) { enricher.factsWithExtent(for: $0) }
-                let mismatch = localeMismatch(e, facts, interner: interner)
+                let mismatch = localeMismatch(e, day: day, facts, interner: interner)
                 if facts.isKnown || mismatch != nil { working[slot].state.addGeo(facts, ts: e.ts, localeMismatch: mismatch) }
             }
             // The latest plan wins; on a tie, the larger name, as `AccountDayState.notePlan`
@@ -143,7 +143,9 @@ public struct FeatureAccumulator: Sendable {
     }
 
     /// Whether the request's Accept-Language and client_timezone disagree with its address.
-    private mutating func localeMismatch(_ e: RequestEvent, _ facts: AddressFacts, interner: StringInterner) -> Bool? {
+    private mutating func localeMismatch(
+        _ e: RequestEvent, day eventDay: Int32, _ facts: AddressFacts, interner: StringInterner
+    ) -> Bool? {
         guard facts.isKnown else { return nil }
         var region: UInt16 = 0
         var english = false
@@ -155,7 +157,7 @@ public struct FeatureAccumulator: Sendable {
             if regionByLanguage[i] == nil { regionByLanguage[i] = LocaleCheck.languageRegion(interner.string(e.acceptLanguage)) }
             (region, english) = regionByLanguage[i]!
         }
-        let day = UInt64(UInt32(bitPattern: TimestampParser.day(of: e.ts)))
+        let day = UInt64(UInt32(bitPattern: eventDay))
         var clientOffset: Int16?
         if e.clientTimezone != 0 {
             let key = UInt64(e.clientTimezone) << 32 | day

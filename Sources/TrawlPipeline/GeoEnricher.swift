@@ -57,9 +57,8 @@ public final class GeoEnricher: AddressEnricher {
             while bits != 0 {
                 let top = 63 - bits.leadingZeroBitCount
                 bits &= ~(1 << UInt64(top))
-                let key = Self.network(address, w * 64 + top)
-                let stripe = networkStripes[Int(truncatingIfNeeded: key.stableHash) & (Self.stripeCount - 1)]
-                if let known = stripe.facts.withLock({ $0[key] }) { return (known, key.length) }
+                let key = IPNetwork(containing: address, prefixLength: w * 64 + top)
+                if let known = stripe(key).facts.withLock({ $0[key] }) { return (known, key.prefixLength) }
             }
         }
         let (record, geoPrefix) = resolver.lookupWithExtent(address, essentialOnly: true)
@@ -75,23 +74,15 @@ public final class GeoEnricher: AddressEnricher {
                 prefix = v4 ? 32 : 128
             }
         }
-        let key = Self.network(address, prefix)
-        networkStripes[Int(truncatingIfNeeded: key.stableHash) & (Self.stripeCount - 1)].facts.withLock { $0[key] = f }
+        let key = IPNetwork(containing: address, prefixLength: prefix)
+        stripe(key).facts.withLock { $0[key] = f }
         lengths.insert(prefix % 64, word: v4 ? 0 : 1 + prefix / 64)
         return (f, prefix)
     }
 
-    /// The network of `length` leading bits around `address` (IPv4 lengths count from the
-    /// IPv4 address), with the length in the key's spare bits, as a cache key.
-    static func network(_ a: IPAddress, _ length: Int) -> NetworkKey {
-        if a.isIPv4 {
-            let v4 = UInt32(truncatingIfNeeded: a.low)
-            let masked = length == 0 ? 0 : v4 & ~UInt32(0) << UInt32(32 - length)
-            return NetworkKey(high: 0, low: 0xFFFF_0000_0000 | UInt64(masked), length: length)
-        }
-        let high = length >= 64 ? a.high : (length == 0 ? 0 : a.high & ~UInt64(0) << UInt64(64 - length))
-        let low = length >= 128 ? a.low : (length <= 64 ? 0 : a.low & ~UInt64(0) << UInt64(128 - length))
-        return NetworkKey(high: high, low: low, length: length)
+    /// The cache stripe of a network.
+    private func stripe(_ key: IPNetwork) -> NetworkStripe {
+        networkStripes[Int(truncatingIfNeeded: mix64(key.address.stableHash ^ UInt64(key.prefixLength))) & (Self.stripeCount - 1)]
     }
 
     public static func facts(from r: GeoRecord, coversAnonymity: Bool) -> AddressFacts {
@@ -145,14 +136,5 @@ private final class PrefixLengthSet: Sendable {
 
 /// One lock-protected part of `GeoEnricher`'s network cache.
 private final class NetworkStripe: Sendable {
-    let facts = Mutex<[NetworkKey: AddressFacts]>([:])
-}
-
-/// A network (masked address and prefix length) as a cache key.
-struct NetworkKey: Hashable, Sendable {
-    var high: UInt64
-    var low: UInt64
-    var length: Int = -1
-
-    var stableHash: UInt64 { mix64(high ^ mix64(low ^ UInt64(bitPattern: Int64(length)) << 56)) }
+    let facts = Mutex<[IPNetwork: AddressFacts]>([:])
 }
