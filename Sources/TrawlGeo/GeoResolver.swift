@@ -87,16 +87,7 @@ public final class GeoResolver: Sendable {
     /// A database that fails (a corrupt file) counts in `failureCount` and adds nothing.
     /// - Parameter essentialOnly: read only the fields features use (see `GeoDatabase.lookup`).
     public func lookup(_ address: IPAddress, essentialOnly: Bool = false) -> GeoRecord {
-        var merged = GeoRecord()
-        for database in databases {
-            do {
-                if let record = try database.lookup(address, essentialOnly: essentialOnly) { merged.fill(from: record) }
-            } catch {
-                failures.add(1, ordering: .relaxed)
-                firstFailure.withLock { if $0 == nil { $0 = error } }
-            }
-        }
-        return merged
+        lookupWithExtent(address, essentialOnly: essentialOnly).record
     }
 
     /// The merged record for `address` and the prefix length of the network every
