@@ -85,8 +85,14 @@ public struct AddressLifetimeSample: Sendable, Equatable, Mergeable {
     private(set) var hashes: [UInt64] = []
     private(set) var first: [Timestamp] = []
     private(set) var last: [Timestamp] = []
+    /// Where the last address noted sits (-1: unknown), for runs of one address.
+    private var recent = -1
 
     public init() {}
+
+    public static func == (a: AddressLifetimeSample, b: AddressLifetimeSample) -> Bool {
+        a.hashes == b.hashes && a.first == b.first && a.last == b.last
+    }
 
     public var count: Int { hashes.count }
 
@@ -96,19 +102,23 @@ public struct AddressLifetimeSample: Sendable, Equatable, Mergeable {
     }
 
     private mutating func note(_ hash: UInt64, first f: Timestamp, last l: Timestamp) {
-        let lo = partitionIndex(count: hashes.count) { hashes[$0] < hash }
+        let lo =
+            recent >= 0 && hashes[recent] == hash ? recent : partitionIndex(count: hashes.count) { hashes[$0] < hash }
         if lo < hashes.count && hashes[lo] == hash {
             first[lo] = min(first[lo], f)
             last[lo] = max(last[lo], l)
+            recent = lo
             return
         }
         hashes.insert(hash, at: lo)
         first.insert(f, at: lo)
         last.insert(l, at: lo)
+        recent = lo
         if hashes.count > Self.capacity {
             hashes.removeLast()
             first.removeLast()
             last.removeLast()
+            if recent == hashes.count { recent = -1 }
         }
     }
 

@@ -16,13 +16,23 @@ public struct DistinctCountSketch: Sendable, Mergeable, Equatable {
     private var sparse: [UInt64] = []
     /// HyperLogLog registers once dense; empty while sparse.
     private var registers: [UInt8] = []
+    /// The last hash inserted (0: none). Requests of one account repeat the same address,
+    /// key and session in runs; this answers those without touching the arrays, which
+    /// live apart from the state and are seldom in cache. Not part of the value (`==`).
+    private var recent: UInt64 = 0
 
     public init() {}
 
     public var isDense: Bool { !registers.isEmpty }
     public var isEmpty: Bool { sparse.isEmpty && registers.isEmpty }
 
-    public mutating func insert(hash: UInt64) {
+    public static func == (a: DistinctCountSketch, b: DistinctCountSketch) -> Bool {
+        a.sparse == b.sparse && a.registers == b.registers
+    }
+
+    @inline(__always) public mutating func insert(hash: UInt64) {
+        if hash == recent && hash != 0 { return }
+        recent = hash
         if !registers.isEmpty {
             Self.update(&registers, hash)
             return

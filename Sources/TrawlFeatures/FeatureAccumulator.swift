@@ -184,6 +184,38 @@ public struct FeatureAccumulator: Sendable {
             addressOffsetMinutes: addressOffset, address: facts)
     }
 
+    /// Moves the accumulated state out, split into `partitions` parts by account
+    /// (`partition(accountID)` names each account's part), leaving the accumulator empty.
+    ///
+    /// States are moved, not copied: a copy would retain and later release every sketch
+    /// and array each state holds, for every account-day of the run.
+    public mutating func drain(
+        interner: StringInterner, partitions: Int, partition: (String) -> Int
+    ) -> [AccountDayPartition] {
+        var parts = (0..<partitions).map { _ in AccountDayPartition() }
+        var keyBySlot = [UInt64](repeating: 0, count: working.count)
+        for (key, slot) in index.entries { keyBySlot[slot] = key }
+        var accounts: [UInt32: (name: String, part: Int)] = [:]
+        while var w = working.popLast() {
+            let key = keyBySlot[working.count]
+            let accountID = UInt32(key >> 32)
+            let account: (name: String, part: Int)
+            if let known = accounts[accountID] {
+                account = known
+            } else {
+                let name = interner.string(accountID)
+                account = (name, partition(name))
+                accounts[accountID] = account
+            }
+            w.state.topUserAgents = w.userAgents.mapKeys { interner.string($0) }
+            if w.planID != 0 { w.state.notePlan(interner.string(w.planID), at: w.planSeenAt) }
+            let day = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
+            parts[account.part].append(AccountDayKey(accountID: account.name, day: day), w.state)
+        }
+        index = SlotTable()
+        return parts
+    }
+
     /// The accumulated state keyed by account id and day, with interned ids resolved.
     public func export(interner: StringInterner) -> [AccountDayKey: AccountDayState] {
         var out: [AccountDayKey: AccountDayState] = [:]

@@ -28,9 +28,10 @@ public struct MinuteLoad: Sendable, Equatable, Mergeable {
             dense[minute] = Self.saturating(dense[minute], t)
             return
         }
+        // From the back: a day's requests mostly come in time order.
         let m = UInt16(minute)
-        var i = 0
-        while i < minutes.count && minutes[i] < m { i += 1 }
+        var i = minutes.count
+        while i > 0 && minutes[i - 1] >= m { i -= 1 }
         if i < minutes.count && minutes[i] == m {
             tenths[i] = Self.saturating(tenths[i], t)
             return

@@ -15,6 +15,8 @@ public struct TopKCounter<Key: Hashable & Sendable>: Sendable, Mergeable {
     private var keys: [Key] = []
     private var values: [Int] = []
     public let capacity: Int
+    /// Where the last key added sits (-1: unknown): runs of one key skip the search.
+    private var recent = -1
 
     public init(capacity: Int = 32) { self.capacity = capacity }
 
@@ -26,11 +28,17 @@ public struct TopKCounter<Key: Hashable & Sendable>: Sendable, Mergeable {
     }
 
     public mutating func add(_ key: Key, count: Int = 1) {
+        if recent >= 0 && keys[recent] == key {
+            values[recent] += count
+            return
+        }
         for i in keys.indices where keys[i] == key {
             values[i] += count
+            recent = i
             return
         }
         if keys.count < capacity {
+            recent = keys.count
             keys.append(key)
             values.append(count)
             return
@@ -61,6 +69,7 @@ public struct TopKCounter<Key: Hashable & Sendable>: Sendable, Mergeable {
 
     /// Lowers every counter by `cut` and drops those that reach zero.
     private mutating func subtract(_ cut: Int) {
+        recent = -1
         var k = 0
         for i in keys.indices where values[i] > cut {
             keys[k] = keys[i]

@@ -199,7 +199,7 @@ public enum BatchAnalyzer {
             registryAccounts: registry.accounts.count,
             geoipDatabases: enricher?.resolver.databases.map { "\($0.path) (\($0.databaseType))" } ?? [],
             registryBadLines: registry.tally.total,
-            accounts: Set(aggregate.states.keys.map(\.accountID)).count, accountDays: aggregate.states.count,
+            accounts: aggregate.accounts, accountDays: aggregate.accountDays,
             flaggedAccounts: 0, casesOpened: 0, casesUpdated: 0, seconds: 0, linesPerSecond: 0, peakRSSBytes: 0,
             reports: aggregate.reports)
 
@@ -218,11 +218,10 @@ public enum BatchAnalyzer {
                     bytesDone: aggregate.bytesRead, bytesTotal: nil, lines: aggregate.linesRead,
                     seconds: Date().timeIntervalSince(started), phase: phase))
         }
-        announce("scoring \(aggregate.states.count) account-days")
+        announce("scoring \(summary.accountDays) account-days")
         let extractor = FeatureExtractor(plans: plans, registry: RegistryIndex(accounts: registry.accounts), enricher: enricher)
-        let keys = aggregate.states.keys.sorted()
-        let results = scoreInParallel(keys, aggregate.states, extractor, rules, options.threshold, workers: options.workers)
-        aggregate.states = [:]  // scored: free the sketches before the store builds its rows
+        // Scored partition by partition, each freeing its sketches as it ends.
+        let results = score(&aggregate.partitions, extractor, rules, options.threshold)
         let scores = scoreLines(results)
         summary.flaggedAccounts = scores.filter(\.flagged).count
         let scored = Date()
@@ -269,19 +268,30 @@ public enum BatchAnalyzer {
         return Outcome(summary: summary, results: results, scores: scores)
     }
 
-    /// Features and assessment of every account-day, in `keys` order, on all cores.
-    static func scoreInParallel(
-        _ keys: [AccountDayKey], _ states: [AccountDayKey: AccountDayState], _ extractor: FeatureExtractor, _ rules: RuleSet,
-        _ threshold: Double?, workers: Int
+    /// Features and assessment of every account-day, in account and day order: one
+    /// thread per partition, which takes the partition's states and frees them when done.
+    static func score(
+        _ partitions: inout [AccountDayPartition], _ extractor: FeatureExtractor, _ rules: RuleSet, _ threshold: Double?
     ) -> [(features: AccountDayFeatures, assessment: Assessment)] {
-        let parts = max(1, min(workers, keys.count / 1000 + 1))
-        return concurrentMap(count: parts) { p in
-            let range = (keys.count * p / parts)..<(keys.count * (p + 1) / parts)
-            return keys[range].map { key in
-                let f = extractor.features(for: key, state: states[key]!)
+        let boxes = partitions.map(Box.init)
+        partitions = []
+        let scored = concurrentMap(count: boxes.count) { p in
+            var part = AccountDayPartition()
+            swap(&part, &boxes[p].value)
+            return part.sortedPositions().map { i in
+                let f = extractor.features(for: part.keys[i], state: part.states[i])
                 return (features: f, assessment: rules.assess(f, threshold: threshold))
             }
-        }.flatMap { $0 }
+        }
+        // Merge the partitions' sorted runs.
+        var order: [(part: Int, index: Int)] = []
+        order.reserveCapacity(scored.reduce(0) { $0 + $1.count })
+        for (p, run) in scored.enumerated() { for i in run.indices { order.append((p, i)) } }
+        order.sort { a, b in
+            let x = scored[a.part][a.index].features, y = scored[b.part][b.index].features
+            return (x.accountID, x.day) < (y.accountID, y.day)
+        }
+        return order.map { scored[$0.part][$0.index] }
     }
 
     /// One line per account: its highest-scoring day, with the rules that fired that day.

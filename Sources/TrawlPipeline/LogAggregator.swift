@@ -6,7 +6,8 @@ import TrawlModel
 
 /// What reading the logs produced: per account-day state and the damage found.
 public struct AggregateResult: Sendable {
-    public var states: [AccountDayKey: AccountDayState] = [:]
+    /// The account-day states, split by account (each account's days are in one part).
+    public var partitions: [AccountDayPartition] = []
     public var tally = BadLineTally()
     public var linesRead = 0
     public var events = 0
@@ -19,6 +20,19 @@ public struct AggregateResult: Sendable {
     /// Seconds spent decoding (all workers) and merging their states.
     public var decodeSeconds = 0.0
     public var mergeSeconds = 0.0
+
+    /// Account-days over all partitions.
+    public var accountDays: Int { partitions.reduce(0) { $0 + $1.count } }
+
+    /// Distinct accounts over all partitions.
+    public var accounts: Int { partitions.reduce(0) { $0 + Set($1.keys.map(\.accountID)).count } }
+
+    /// Every state by key: a copy of the partitions, for small inputs and tests.
+    public var states: [AccountDayKey: AccountDayState] {
+        var out: [AccountDayKey: AccountDayState] = [:]
+        for part in partitions { for (k, s) in zip(part.keys, part.states) { out[k] = s } }
+        return out
+    }
 }
 
 /// Progress of a running aggregation, for a terminal progress line.
@@ -54,10 +68,6 @@ public struct LogAggregator: Sendable {
         self.enricher = enricher
     }
 
-    private final class Partition: @unchecked Sendable {
-        var states: [AccountDayKey: AccountDayState] = [:]
-    }
-
     private final class Worker: @unchecked Sendable {
         var decoder: CanonicalLogDecoder
         var accumulator: FeatureAccumulator
@@ -66,7 +76,7 @@ public struct LogAggregator: Sendable {
         var chunkLines: [(Int, Int, Int)] = []
         /// The worker's state by partition (account hash mod partitions), exported in its
         /// thread; one box per partition, so merge threads each take their own.
-        var exported: [Partition] = []
+        var exported: [Box<AccountDayPartition>] = []
         let queue: BlockingQueue<LineChunk>
 
         init(maxLineBytes: Int, plans: PlanCatalog, enricher: (any AddressEnricher)?, connections: (any ConnectionLookup)?) {
@@ -110,10 +120,9 @@ public struct LogAggregator: Sendable {
                 }
                 // Export on the worker's own thread, split by account into one part per
                 // worker, so that the merge below runs in parallel too.
-                w.exported = (0..<partitions).map { _ in Partition() }
-                for (key, state) in w.accumulator.export(interner: w.decoder.interner) {
-                    w.exported[Int(stableHash(key.accountID) % UInt64(partitions))].states[key] = state
-                }
+                w.exported = w.accumulator.drain(interner: w.decoder.interner, partitions: partitions) {
+                    Int(stableHash($0) % UInt64(partitions))
+                }.map(Box.init)
                 w.accumulator = FeatureAccumulator(plans: plans)
                 group.leave()
             }
@@ -172,28 +181,16 @@ public struct LogAggregator: Sendable {
         // Merge worker states, one partition of accounts per thread; merge order does
         // not change the result.
         for w in workers { result.tally.merge(w.decoder.tally) }
-        let merged = concurrentMap(count: partitions) { p in
-            // Take the first worker's part by move, so its states are uniquely owned and
-            // merge in place: merging into a state a worker still holds would copy every
-            // sketch and array it has.
-            var part: [AccountDayKey: AccountDayState] = [:]
-            swap(&part, &workers[0].exported[p].states)
-            for w in workers.dropFirst() {
-                var other: [AccountDayKey: AccountDayState] = [:]
-                swap(&other, &w.exported[p].states)
-                for (key, state) in other {
-                    if let i = part.index(forKey: key) {
-                        part.values[i].merge(state)
-                    } else {
-                        part[key] = state
-                    }
-                }
-            }
+        // Each part's states were moved out of the workers, so they are uniquely owned
+        // and merge in place.
+        result.partitions = concurrentMap(count: partitions) { p in
+            var part = AccountDayPartition()
+            swap(&part, &workers[0].exported[p].value)
+            for w in workers.dropFirst() { part.merge(&w.exported[p].value) }
+            part.dropPositions()
             return part
         }
         for w in workers { w.exported = [] }
-        result.states.reserveCapacity(merged.reduce(0) { $0 + $1.count })
-        for part in merged { result.states.merge(part) { a, _ in a } }
         // Resolve chunk-relative positions to absolute line numbers.
         var perFile: [Int: [Int: Int]] = [:]
         for w in workers { for (f, s, n) in w.chunkLines { perFile[f, default: [:]][s] = n } }
@@ -230,8 +227,15 @@ public struct LogAggregator: Sendable {
                 : (startLine[s.position.fileIndex]?[s.position.sequence] ?? 0) + s.position.lineInChunk + 1
             return "\(path == "-" ? "<stdin>" : path):\(line): \(s.reason.key): \(s.detail)"
         }
-        result.events = result.states.values.reduce(0) { $0 + $1.requests }
+        result.events = result.partitions.reduce(0) { $0 + $1.states.reduce(0) { $0 + $1.requests } }
         result.mergeSeconds = Date().timeIntervalSince(decoded)
         return result
     }
+}
+
+/// A value one thread hands to another through a shared array, each slot taken by one
+/// thread only (hence unchecked).
+final class Box<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
 }

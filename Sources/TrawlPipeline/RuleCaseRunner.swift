@@ -81,10 +81,12 @@ public enum RuleCaseRunner {
         let extractor = FeatureExtractor(plans: plans, registry: registry, enricher: enricher)
         var fired: [String: Set<String>] = [:]
         var flagged: Set<String> = []
-        for (key, state) in aggregate.states {
-            let a = rules.assess(extractor.features(for: key, state: state))
-            fired[key.accountID, default: []].formUnion(a.hits.map(\.ruleID))
-            if a.flagged { flagged.insert(key.accountID) }
+        for part in aggregate.partitions {
+            for (key, state) in zip(part.keys, part.states) {
+                let a = rules.assess(extractor.features(for: key, state: state))
+                fired[key.accountID, default: []].formUnion(a.hits.map(\.ruleID))
+                if a.flagged { flagged.insert(key.accountID) }
+            }
         }
         var failures: [String] = aggregate.reports.map { "bad event line: \($0)" }
         for (account, ids) in (expected.fired ?? [:]).sorted(by: { $0.key < $1.key }) {

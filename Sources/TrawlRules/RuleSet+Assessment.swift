@@ -12,8 +12,8 @@ extension RuleSet {
     /// - Complexity: O(total size of the account rules' conditions) plus O(hits log hits).
     public func assess(accountID: String, day: Int32, features: FeatureVector, threshold: Double? = nil) -> Assessment {
         var hits: [RuleHit] = []
-        for index in accountRuleIndexes {
-            if let hit = rules[index].hit(on: features) { hits.append(hit) }
+        for reference in accountRuleReferences {
+            if let hit = reference.rule.hit(on: features) { hits.append(hit) }
         }
         hits.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.ruleID < $1.ruleID }
         var logOdds = scoring.bias

@@ -36,17 +36,22 @@ import TrawlFeatures
 /// Cluster-scope rules are loaded and linted but not evaluated by `assess`.
 public struct RuleSet: Sendable {
     /// Every rule, account and cluster scope, in file order.
-    public private(set) var rules: [Rule]
+    public let rules: [Rule]
     /// Bias and flagging threshold (defaults: -4 and 0.5).
     public var scoring: ScoringParameters
     /// Indexes in `rules` of the account-scope rules.
     let accountRuleIndexes: [Int]
+    /// The account-scope rules, each behind one reference: `assess` runs every rule on
+    /// every account-day, and reading a `Rule` out of an array copies it (retaining each
+    /// string and array it holds) where a reference costs one retain.
+    let accountRuleReferences: [RuleReference]
 
     /// A rule set from rules made in code.
     public init(rules: [Rule], scoring: ScoringParameters = ScoringParameters()) {
         self.rules = rules
         self.scoring = scoring
         self.accountRuleIndexes = rules.indices.filter { rules[$0].scope == .account }
+        self.accountRuleReferences = accountRuleIndexes.map { RuleReference(rules[$0]) }
     }
 
     /// Loads every rule file in a folder (`*.yaml`, not recursive; files without a
@@ -91,10 +96,16 @@ public struct RuleSet: Sendable {
     ///
     /// Ids not in the set are ignored.
     public func reweighted(_ weights: [String: Double]) -> RuleSet {
-        var copy = self
-        for i in copy.rules.indices {
-            if let w = weights[copy.rules[i].id] { copy.rules[i].weight = w }
+        var rules = self.rules
+        for i in rules.indices {
+            if let w = weights[rules[i].id] { rules[i].weight = w }
         }
-        return copy
+        return RuleSet(rules: rules, scoring: scoring)
     }
+}
+
+/// A rule behind a reference (see `RuleSet.accountRuleReferences`).
+final class RuleReference: Sendable {
+    let rule: Rule
+    init(_ rule: Rule) { self.rule = rule }
 }

@@ -176,3 +176,66 @@ import TrawlModel
         #expect(ab == whole)
     }
 }
+
+/// The summaries remember where the last key went, so that runs of one key (an account's
+/// requests from one address, with one key, in one session) skip the search. These check
+/// that the shortcut never changes what the summaries hold.
+@Suite struct RepeatedKeyTests {
+    /// Keys in runs of 1 to 4, drawn from `distinct` values.
+    static func runs(count: Int, distinct: UInt64, seed: UInt64) -> [UInt64] {
+        var out: [UInt64] = []
+        var x = seed
+        while out.count < count {
+            x = mix64(x &+ 1)
+            let key = x % distinct
+            out.append(contentsOf: repeatElement(key, count: Int(x >> 60) % 4 + 1))
+        }
+        return out
+    }
+
+    @Test func lifetimeSampleIsTheSameInRunsAsOneByOne() {
+        // 100 addresses for a sample of 32: runs evict and insert around the remembered slot.
+        let keys = Self.runs(count: 3000, distinct: 100, seed: 7)
+        var inRuns = AddressLifetimeSample()
+        for (i, k) in keys.enumerated() { inRuns.add(hash: mix64(k), at: Timestamp(i)) }
+        var reference = AddressLifetimeSample()
+        // Each (address, time) merged as its own sample: no run ever reaches `add`.
+        for (i, k) in keys.enumerated() {
+            var one = AddressLifetimeSample()
+            one.add(hash: mix64(k), at: Timestamp(i))
+            reference.merge(one)
+        }
+        #expect(inRuns == reference)
+        #expect(inRuns.count == AddressLifetimeSample.capacity)
+    }
+
+    @Test func topKCountsRunsLikeMisraGries() {
+        let keys = Self.runs(count: 5000, distinct: 9, seed: 11)
+        var counter = TopKCounter<UInt64>(capacity: 4)
+        for k in keys { counter.add(k) }
+        // Misra-Gries written out plainly, with a dictionary.
+        var reference: [UInt64: Int] = [:]
+        for k in keys {
+            if reference[k] != nil {
+                reference[k]! += 1
+            } else if reference.count < 4 {
+                reference[k] = 1
+            } else {
+                for key in Array(reference.keys) {
+                    reference[key]! -= 1
+                    if reference[key] == 0 { reference[key] = nil }
+                }
+            }
+        }
+        #expect(counter.counts == reference)
+        #expect(!reference.isEmpty)
+    }
+
+    @Test func sketchIgnoresRepeatsAndComparesByContent() {
+        var inRuns = DistinctCountSketch(), once = DistinctCountSketch()
+        for k in Self.runs(count: 400, distinct: 50, seed: 3) { inRuns.insert(hash: mix64(k)) }
+        for k in Set(Self.runs(count: 400, distinct: 50, seed: 3)).sorted() { once.insert(hash: mix64(k)) }
+        #expect(inRuns == once)
+        #expect(inRuns.count == Set(Self.runs(count: 400, distinct: 50, seed: 3)).count)
+    }
+}
