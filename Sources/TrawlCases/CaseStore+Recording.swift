@@ -119,6 +119,8 @@ private struct PreparedDay: Sendable {
     var title: String
     /// By kind and value bytes, as `ORDER BY kind, value` returns them.
     var evidenceRows: [EvidenceRow]
+    /// `evidenceRows` as a JSON array of `[kind, value, count]` arrays, for one insert.
+    var evidenceJSON: String
 
     init(_ result: (features: AccountDayFeatures, assessment: Assessment), index: Int) throws {
         let (f, a) = result
@@ -159,6 +161,7 @@ private struct PreparedDay: Sendable {
             rows.append(EvidenceRow(kind: .userAgent, value: StorageFormat.text(c.value), count: c.count))
         }
         evidenceRows = EvidenceRow.merged(rows)
+        evidenceJSON = EvidenceRow.json(evidenceRows)
     }
 }
 
@@ -170,6 +173,25 @@ struct EvidenceRow: Equatable, Sendable {
 
     static func == (a: EvidenceRow, b: EvidenceRow) -> Bool {
         a.kind == b.kind && a.count == b.count && StorageFormat.same(a.value, b.value)
+    }
+
+    /// The rows as a JSON array of `[kind, value, count]` arrays.
+    static func json(_ rows: [EvidenceRow]) -> String {
+        var w = JSONWriter()
+        w.beginArray()
+        for r in rows {
+            w.element()
+            w.beginArray()
+            w.element()
+            w.string(r.kind.rawValue)
+            w.element()
+            w.string(r.value)
+            w.element()
+            w.integer(Int64(r.count))
+            w.endArray()
+        }
+        w.endArray()
+        return w.out
     }
 
     /// Sorted by kind and value bytes, with the counts of repeated values added up.
@@ -248,8 +270,15 @@ private struct RecordStatements {
         selectEvidence = try db.cachedStatement(
             sql: "SELECT kind, value, count FROM case_evidence WHERE case_id = ? AND day = ? ORDER BY kind, value")
         deleteEvidence = try db.cachedStatement(sql: "DELETE FROM case_evidence WHERE case_id = ? AND day = ?")
+        // One statement per case day, its rows bound as one JSON array of [kind, value,
+        // count] (values stay bound data): a statement per row cost more in binding than
+        // SQLite spent storing it.
         insertEvidence = try db.cachedStatement(
-            sql: "INSERT INTO case_evidence (case_id, day, kind, value, count) VALUES (?, ?, ?, ?, ?)")
+            sql: """
+                INSERT INTO case_evidence (case_id, day, kind, value, count)
+                SELECT ?, ?, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]')
+                FROM json_each(?) AS j
+                """)
         insertAudit = try db.cachedStatement(
             sql: """
                 INSERT INTO audit (case_id, at, actor, action, field, old_value, new_value)
@@ -286,7 +315,7 @@ private struct RecordStatements {
                 subject, best.score, last.score, best.title, StorageFormat.json(tags), first.day, last.day, time, time,
             ])
             let id = db.lastInsertedRowID
-            for d in days { try replaceEvidence(caseID: id, day: d.day, with: d.evidenceRows) }
+            for d in days { try insertEvidence.execute(arguments: [id, d.day, d.evidenceJSON]) }
             try insertAudit.execute(arguments: [id, time, actor, "opened", "status", nil, CaseStatus.open.rawValue])
             return .opened
         }
@@ -318,7 +347,7 @@ private struct RecordStatements {
                     value: r[1], count: r[2])
             }
             if stored != d.evidenceRows {
-                try replaceEvidence(caseID: id, day: d.day, with: d.evidenceRows)
+                try replaceEvidence(caseID: id, day: d)
                 changes.append(("evidence:\(d.day)", "\(stored.count) rows", "\(d.evidenceRows.count) rows"))
             }
         }
@@ -332,10 +361,8 @@ private struct RecordStatements {
         return .updated
     }
 
-    private func replaceEvidence(caseID: Int64, day: String, with rows: [EvidenceRow]) throws {
-        try deleteEvidence.execute(arguments: [caseID, day])
-        for r in rows {
-            try insertEvidence.execute(arguments: [caseID, day, r.kind.rawValue, r.value, r.count])
-        }
+    private func replaceEvidence(caseID: Int64, day: PreparedDay) throws {
+        try deleteEvidence.execute(arguments: [caseID, day.day])
+        try insertEvidence.execute(arguments: [caseID, day.day, day.evidenceJSON])
     }
 }
