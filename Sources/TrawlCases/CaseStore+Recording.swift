@@ -95,7 +95,8 @@ private struct PreparedDay: Sendable {
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, results.count / 2000 + 1))
         let prepared = concurrentMap(count: parts) { p in
             let range = (results.count * p / parts)..<(results.count * (p + 1) / parts)
-            return Result { try range.map { try PreparedDay(results[$0], index: $0) } }
+            var tagsByRule: [String: (tags: [String], json: String)] = [:]
+            return Result { try range.map { try PreparedDay(results[$0], index: $0, tagsByRule: &tagsByRule) } }
         }
         return try prepared.flatMap { try $0.get() }
     }
@@ -122,7 +123,12 @@ private struct PreparedDay: Sendable {
     /// `evidenceRows` as a JSON array of `[kind, value, count]` arrays, for one insert.
     var evidenceJSON: String
 
-    init(_ result: (features: AccountDayFeatures, assessment: Assessment), index: Int) throws {
+    /// - Parameter tagsByRule: the last tags seen for each rule id and their JSON (a
+    ///   rule's tags are the same on every day it fires, so this is seldom recomputed).
+    init(
+        _ result: (features: AccountDayFeatures, assessment: Assessment), index: Int,
+        tagsByRule: inout [String: (tags: [String], json: String)]
+    ) throws {
         let (f, a) = result
         guard f.accountID.utf8.elementsEqual(a.accountID.utf8), f.day == a.day else {
             throw CaseStoreError(.invalidInput("results[\(index)]: features and assessment are for different account days"))
@@ -138,9 +144,15 @@ private struct PreparedDay: Sendable {
         flagged = a.flagged
         bias = a.bias
         hits = a.hits.map { h in
-            Hit(
-                ruleID: StorageFormat.text(h.ruleID), title: StorageFormat.text(h.title), weight: h.weight,
-                tags: StorageFormat.json(uniqueSorted(h.tags.map(StorageFormat.text))),
+            let tags: String
+            if let known = tagsByRule[h.ruleID], known.tags.elementsEqual(h.tags, by: StorageFormat.same) {
+                tags = known.json
+            } else {
+                tags = StorageFormat.json(uniqueSorted(h.tags.map(StorageFormat.text)))
+                tagsByRule[h.ruleID] = (h.tags, tags)
+            }
+            return Hit(
+                ruleID: StorageFormat.text(h.ruleID), title: StorageFormat.text(h.title), weight: h.weight, tags: tags,
                 explanation: StorageFormat.text(h.explanation), values: StorageFormat.json(h.values))
         }
         hits.sort { StorageFormat.precedes($0.ruleID, $1.ruleID) }

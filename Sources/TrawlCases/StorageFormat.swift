@@ -206,8 +206,12 @@ struct JSONWriter {
     /// UTF-8 bytes written so far; appending bytes is several times faster than
     /// appending to a `String` scalar by scalar, and this runs for every account-day.
     private var bytes: [UInt8] = []
-    /// Whether the container being written still has no member.
-    private var first: [Bool] = []
+    /// One bit per open array or object, innermost lowest: set while it has no member.
+    /// (A bit stack, not an array: a writer is made for every stored value.)
+    private var first: UInt64 = 0
+    private var depth = 0
+
+    init() { bytes.reserveCapacity(512) }
 
     var out: String { String(decoding: bytes, as: UTF8.self) }
 
@@ -223,30 +227,28 @@ struct JSONWriter {
     /// Appends text that is already JSON (written by this type), as one value.
     mutating func embedded(_ json: String) { raw(json) }
 
-    mutating func beginObject() {
-        bytes.append(UInt8(ascii: "{"))
-        first.append(true)
+    private mutating func open(_ c: UInt8) {
+        precondition(depth < 64, "JSON nested deeper than 64 levels")
+        bytes.append(c)
+        first = first << 1 | 1
+        depth += 1
     }
 
-    mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
-        first.removeLast()
+    private mutating func close(_ c: UInt8) {
+        bytes.append(c)
+        first >>= 1
+        depth -= 1
     }
 
-    mutating func beginArray() {
-        bytes.append(UInt8(ascii: "["))
-        first.append(true)
-    }
-
-    mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
-        first.removeLast()
-    }
+    mutating func beginObject() { open(UInt8(ascii: "{")) }
+    mutating func endObject() { close(UInt8(ascii: "}")) }
+    mutating func beginArray() { open(UInt8(ascii: "[")) }
+    mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// Starts an array element (writes the separator).
     mutating func element() {
-        if first[first.count - 1] {
-            first[first.count - 1] = false
+        if first & 1 != 0 {
+            first &= ~1
         } else {
             bytes.append(UInt8(ascii: ","))
         }
