@@ -31,14 +31,14 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     public var topIPs = TopKCounter<IPAddress>(capacity: 32)
     public var topUserAgents = TopKCounter<String>(capacity: 16)
     /// Requests per UTC hour of the day.
-    public var hourHistogram = [UInt32](repeating: 0, count: 24)
+    public var hourHistogram = InlineCounts<24, UInt32>()
     /// One bit per UTC minute of the day with at least one request.
-    public var activeMinutes = [UInt64](repeating: 0, count: 23)
+    public var activeMinutes = InlineCounts<23, UInt64>()
     /// Milliseconds of request time (overlap of [ts, ts+latency_ms]) per minute of the day.
     public var busyMillis = MinuteLoad()
     public var latencyKnown = 0
     /// Input + output tokens per 5-hour UTC window (00-05, 05-10, 10-15, 15-20, 20-24).
-    public var windowTokens = [Int64](repeating: 0, count: 5)
+    public var windowTokens = InlineCounts<5, Int64>()
     public var tokensKnown = 0
     public var rateLimitedKnown = 0, rateLimited = 0
     public var turnsKnown = 0, singleTurn = 0
@@ -189,7 +189,7 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         topIPs.merge(o.topIPs)
         topUserAgents.merge(o.topUserAgents)
         for h in 0..<24 { hourHistogram[h] &+= o.hourHistogram[h] }
-        for w in 0..<activeMinutes.count { activeMinutes[w] |= o.activeMinutes[w] }
+        for w in 0..<23 { activeMinutes[w] |= o.activeMinutes[w] }
         busyMillis.merge(o.busyMillis)
         latencyKnown += o.latencyKnown
         for w in 0..<5 { windowTokens[w] = saturatingAdd(windowTokens[w], o.windowTokens[w]) }

@@ -75,10 +75,10 @@ public struct FeatureExtractor: Sendable {
         v["syn_os_mismatch_share"] = share(s.osMismatch, s.osChecked)
         if let enricher, enricher.hasAllowlists { v["allowlisted_share"] = share(s.geo?.allowlisted ?? 0, s.requests) }
 
-        let active = s.hourHistogram.filter { $0 > 0 }.count
+        let active = s.hourHistogram.elements.filter { $0 > 0 }.count
         v["active_hours"] = .number(Double(active))
-        v["hour_entropy"] = .number(Self.entropy(s.hourHistogram))
-        v["longest_idle_gap_hours"] = .number(Double(Self.longestIdleMinutes(s.activeMinutes)) / 60)
+        v["hour_entropy"] = .number(Self.entropy(s.hourHistogram.elements))
+        v["longest_idle_gap_hours"] = .number(Double(Self.longestIdleMinutes(s.activeMinutes.elements)) / 60)
         if s.latencyKnown > 0 {
             let busiest = s.busyMillis.busiest
             v["peak_concurrency"] = .number(Double(busiest) / 60_000)
@@ -88,7 +88,7 @@ public struct FeatureExtractor: Sendable {
         let plan = record?.plan ?? s.plan
         if let plan { v["plan"] = .text(plan) }
         if let plan, let limit = plans.windowTokens[plan], limit > 0, s.tokensKnown > 0 {
-            v["plan_window_saturation"] = .number(Double(s.windowTokens.max() ?? 0) / Double(limit))
+            v["plan_window_saturation"] = .number(Double(s.windowTokens.elements.max() ?? 0) / Double(limit))
         }
         v["rate_limited_share"] = share(s.rateLimited, s.rateLimitedKnown)
         v["single_turn_share"] = share(s.singleTurn, s.turnsKnown)
