@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import TrawlFeatures
 import TrawlModel
 import TrawlRules
@@ -35,17 +36,24 @@ extension CaseStore {
     public func record(
         runID: Int64, results: [(features: AccountDayFeatures, assessment: Assessment)], at: Date
     ) throws -> RecordOutcome {
-        var days = try PreparedDay.prepareAll(results)
-        days.sort { a, b in
-            StorageFormat.same(a.accountID, b.accountID)
-                ? StorageFormat.precedes(a.day, b.day) : StorageFormat.precedes(a.accountID, b.accountID)
+        // Checked before anything is written, in result order, so the first bad result
+        // is the one reported.
+        for (index, result) in results.enumerated() { try PreparedDay.validate(result, index: index) }
+        let accounts = results.map { StorageFormat.text($0.assessment.accountID) }
+        let dayTexts = results.map { StorageFormat.day($0.assessment.day) }
+        let order = results.indices.sorted { a, b in
+            StorageFormat.same(accounts[a], accounts[b])
+                ? StorageFormat.precedes(dayTexts[a], dayTexts[b]) : StorageFormat.precedes(accounts[a], accounts[b])
         }
-        for i in days.indices.dropFirst()
-        where StorageFormat.same(days[i].accountID, days[i - 1].accountID) && days[i].day == days[i - 1].day {
-            throw CaseStoreError(.invalidInput("results hold the same account day twice (day \(days[i].day))"))
+        for (a, b) in zip(order, order.dropFirst()) where StorageFormat.same(accounts[a], accounts[b]) && dayTexts[a] == dayTexts[b] {
+            throw CaseStoreError(.invalidInput("results hold the same account day twice (day \(dayTexts[b]))"))
         }
         let time = StorageFormat.time(at)
         let actor = "run:\(runID)"
+        // The rows' JSON is made on other threads while this one writes: SQLite takes one
+        // core, and making the text costs about as much as storing it.
+        let prepared = PreparedDay.Stream(results, order: order)
+        defer { prepared.cancel() }
         return try write("recording results of run \(runID)") { db in
             try requireRun(runID, db)
             var outcome = RecordOutcome()
@@ -53,17 +61,14 @@ extension CaseStore {
             // Days with no stored row at all (the usual case: a new day's logs) take an
             // insert-only path, with no read-before-write per account.
             var freshDays: Set<String> = []
-            for day in Set(days.map(\.day)) {
+            for day in Set(dayTexts) {
                 let stored = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM account_day WHERE day = ?)", arguments: [day]) ?? true
                 if !stored { freshDays.insert(day) }
             }
-            var start = days.startIndex
-            while start < days.endIndex {
-                var end = start + 1
-                while end < days.endIndex && StorageFormat.same(days[end].accountID, days[start].accountID) {
-                    end += 1
-                }
-                let group = days[start..<end]
+            // One account's days at a time (they are consecutive in `order`).
+            var group: [PreparedDay] = []
+            func flush() throws {
+                defer { group.removeAll(keepingCapacity: true) }
                 for day in group {
                     if try statements.storeDay(day, runID: runID, fresh: freshDays.contains(day.day)) {
                         outcome.accountDaysWritten += 1
@@ -79,8 +84,14 @@ extension CaseStore {
                     case .unchanged: outcome.unchanged += 1
                     }
                 }
-                start = end
             }
+            while let chunk = prepared.next() {
+                for day in chunk {
+                    if let last = group.last, !StorageFormat.same(last.accountID, day.accountID) { try flush() }
+                    group.append(day)
+                }
+            }
+            try flush()
             return outcome
         }
     }
@@ -88,17 +99,67 @@ extension CaseStore {
 
 /// One account day, validated and turned into the text the store writes.
 private struct PreparedDay: Sendable {
-    /// Prepares every result (JSON text, sorted rows) on all cores: pure work, and most
-    /// of what recording a large run costs before SQLite sees a row.
-    /// - Throws: the first `.invalidInput` error, by result index.
-    static func prepareAll(_ results: [(features: AccountDayFeatures, assessment: Assessment)]) throws -> [PreparedDay] {
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, results.count / 2000 + 1))
-        let prepared = concurrentMap(count: parts) { p in
-            let range = (results.count * p / parts)..<(results.count * (p + 1) / parts)
-            var tagsByRule: [String: (tags: [String], json: String)] = [:]
-            return Result { try range.map { try PreparedDay(results[$0], index: $0, tagsByRule: &tagsByRule) } }
+    /// The checks `init` relies on, made for every result before any is prepared.
+    static func validate(_ result: (features: AccountDayFeatures, assessment: Assessment), index: Int) throws {
+        let (f, a) = result
+        guard f.accountID.utf8.elementsEqual(a.accountID.utf8), f.day == a.day else {
+            throw CaseStoreError(.invalidInput("results[\(index)]: features and assessment are for different account days"))
         }
-        return try prepared.flatMap { try $0.get() }
+        guard a.score.isFinite, a.bias.isFinite, a.hits.allSatisfy(\.weight.isFinite) else {
+            throw CaseStoreError(.invalidInput("results[\(index)]: score, bias and rule weights must be finite numbers"))
+        }
+        let ids = a.hits.map { StorageFormat.text($0.ruleID) }.sorted(by: StorageFormat.precedes)
+        for (x, y) in zip(ids, ids.dropFirst()) where StorageFormat.same(x, y) {
+            throw CaseStoreError(.invalidInput("results[\(index)]: rule \(y) fired twice in one assessment"))
+        }
+    }
+
+    /// Validated results prepared in `order`, in chunks, on background threads that run
+    /// ahead of the reader (pure work: JSON text and sorted rows).
+    final class Stream: @unchecked Sendable {
+        typealias Results = [(features: AccountDayFeatures, assessment: Assessment)]
+        static let chunkSize = 1024
+        private let chunks: Mutex<[[PreparedDay]?]>
+        private let count: Int
+        private let ready: [DispatchSemaphore]
+        private let claimed = Atomic<Int>(0)
+        private let stopped = Atomic<Bool>(false)
+        private var nextChunk = 0
+
+        init(_ results: Results, order: [Int]) {
+            let count = (order.count + Self.chunkSize - 1) / Self.chunkSize
+            self.count = count
+            chunks = Mutex(Array(repeating: nil, count: count))
+            ready = (0..<count).map { _ in DispatchSemaphore(value: 0) }
+            let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count))
+            for _ in 0..<threads {
+                Thread.detachNewThread { [self] in
+                    var tagsByRule: [String: (tags: [String], json: String)] = [:]
+                    while !stopped.load(ordering: .relaxed) {
+                        let c = claimed.add(1, ordering: .relaxed).oldValue
+                        guard c < count else { break }
+                        let range = (c * Self.chunkSize)..<min(order.count, (c + 1) * Self.chunkSize)
+                        let days = range.map { PreparedDay(results[order[$0]], tagsByRule: &tagsByRule) }
+                        chunks.withLock { $0[c] = days }
+                        ready[c].signal()
+                    }
+                }
+            }
+        }
+
+        /// The next chunk in order, waiting for it; `nil` after the last.
+        func next() -> [PreparedDay]? {
+            guard nextChunk < count else { return nil }
+            ready[nextChunk].wait()
+            defer { nextChunk += 1 }
+            return chunks.withLock { chunks in
+                defer { chunks[nextChunk] = nil }
+                return chunks[nextChunk]
+            }
+        }
+
+        /// Lets the threads stop after their current chunk (the reader gave up).
+        func cancel() { stopped.store(true, ordering: .relaxed) }
     }
 
     typealias Hit = StorageFormat.HitText
@@ -125,17 +186,12 @@ private struct PreparedDay: Sendable {
 
     /// - Parameter tagsByRule: the last tags seen for each rule id and their JSON (a
     ///   rule's tags are the same on every day it fires, so this is seldom recomputed).
+    /// Prepares a result that passed `validate`.
     init(
-        _ result: (features: AccountDayFeatures, assessment: Assessment), index: Int,
+        _ result: (features: AccountDayFeatures, assessment: Assessment),
         tagsByRule: inout [String: (tags: [String], json: String)]
-    ) throws {
+    ) {
         let (f, a) = result
-        guard f.accountID.utf8.elementsEqual(a.accountID.utf8), f.day == a.day else {
-            throw CaseStoreError(.invalidInput("results[\(index)]: features and assessment are for different account days"))
-        }
-        guard a.score.isFinite, a.bias.isFinite, a.hits.allSatisfy(\.weight.isFinite) else {
-            throw CaseStoreError(.invalidInput("results[\(index)]: score, bias and rule weights must be finite numbers"))
-        }
         accountID = StorageFormat.text(a.accountID)
         day = StorageFormat.day(a.day)
         features = StorageFormat.json(f.features)
@@ -156,9 +212,6 @@ private struct PreparedDay: Sendable {
                 explanation: StorageFormat.text(h.explanation), values: StorageFormat.json(h.values))
         }
         hits.sort { StorageFormat.precedes($0.ruleID, $1.ruleID) }
-        for i in hits.indices.dropFirst() where StorageFormat.same(hits[i].ruleID, hits[i - 1].ruleID) {
-            throw CaseStoreError(.invalidInput("results[\(index)]: rule \(hits[i].ruleID) fired twice in one assessment"))
-        }
         hitsJSON = StorageFormat.json(hits)
         tags = uniqueSorted(a.hits.flatMap(\.tags).map(StorageFormat.text))
         let heaviest = hits.max { x, y in
