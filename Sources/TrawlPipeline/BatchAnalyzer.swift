@@ -151,7 +151,7 @@ public enum BatchAnalyzer {
                 let kind: PipelineError.Kind =
                     switch e.reason {
                     case .noSuchFile: .missingInput
-                    case .unreadable: .io
+                    case .unreadable, .cannotWrite: .io
                     default: .badData
                     }
                 throw PipelineError(kind, "\(e.description) (--pcap)")
