@@ -2,22 +2,28 @@
 #
 #   make demo    simulate a small labelled world, analyse it, print the top cases
 #   make test    build and run every test, plus the format lint
-#   make bench   release build; full analyze pass vs DuckDB on a ~1 GB log
+#   make bench   release build; full analyze pass vs DuckDB on a ~1 GB log, and
+#                trawl capture vs tshark on a ~1 GB capture
 #   make fuzz    libFuzzer (with AddressSanitizer) over the capture parsers for FUZZ_SECONDS
 #
 # System libraries are installed with apt-get when missing (as root).
 
 SWIFT        ?= swift
 BUILD_FLAGS  ?=
-APT_PACKAGES := libsqlite3-dev libpcap-dev libmaxminddb-dev zlib1g-dev libzstd-dev libisal-dev pkg-config gzip zstd tzdata mmdb-bin
+APT_PACKAGES := libsqlite3-dev libpcap-dev libmaxminddb-dev zlib1g-dev libzstd-dev libisal-dev pkg-config gzip zstd tzdata mmdb-bin tshark
 # mmdb-bin: mmdblookup, MaxMind's reader, checks the databases `trawl intel build` writes.
 # tzdata: client_timezone and GeoIP time zones are compared through the system's zone files.
+# tshark: `make bench` times it over the same capture as `trawl capture` (JA3); only the
+# bench looks for it, and skips that comparison when it is missing and cannot be installed.
 # Debian puts maxminddb.h in the multiarch folder (/usr/include/x86_64-linux-gnu/).
 MAXMINDDB_H  := $(or $(firstword $(wildcard /usr/include/maxminddb.h /usr/include/*/maxminddb.h)),/usr/include/maxminddb.h)
 HEADERS      := /usr/include/sqlite3.h /usr/include/pcap.h $(MAXMINDDB_H) /usr/include/zlib.h \
                 /usr/include/zstd.h /usr/include/isa-l/igzip_lib.h /usr/share/zoneinfo/zone1970.tab
 BIN          := .build/debug/trawl
 BENCH_BYTES  ?= 1000000000
+# Size of the generated capture for the capture stage; BENCH_STAGES=capture runs only it.
+BENCH_CAPTURE_BYTES ?= 1000000000
+BENCH_STAGES ?= logs,capture
 # Best of this many runs of each measurement (the 2-core VM varies by ±15% run to run).
 BENCH_RUNS   ?= 2
 FUZZ_SECONDS ?= 60
@@ -54,8 +60,12 @@ demo: build
 bench: deps
 	$(SWIFT) build -c release --product trawl
 	$(SWIFT) build -c release --product TrawlBench
-	@python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb
-	.build/release/TrawlBench --bytes $(BENCH_BYTES) --trawl .build/release/trawl --runs $(BENCH_RUNS)
+	@case "$(BENCH_STAGES)" in *logs*) python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb;; esac
+	@command -v tshark >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark; \
+	  else echo "tshark missing (not root): the capture bench skips the tshark comparison"; fi; }
+	.build/release/TrawlBench --bytes $(BENCH_BYTES) --trawl .build/release/trawl --runs $(BENCH_RUNS) \
+	  --capture-bytes $(BENCH_CAPTURE_BYTES) --stages $(BENCH_STAGES)
 
 # The TrawlCaptureFuzz target, built into its own folder with -sanitize=fuzzer,address and
 # -DFUZZING (only it and what it depends on); its normal build writes the seed corpus, the

@@ -60,7 +60,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "TrawlSimulator",
-            dependencies: ["TrawlModel", "CZlib"],
+            dependencies: ["TrawlModel", "TrawlCapture", "CZlib"],
             swiftSettings: strict),
         .target(
             name: "TrawlPipeline",
@@ -81,7 +81,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "TrawlBench",
-            dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlModel", "TrawlGeo"],
+            dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlModel", "TrawlGeo", "TrawlCapture"],
             swiftSettings: strict),
         .target(
             name: "TestSupport",
@@ -105,7 +105,8 @@ let package = Package(
         .testTarget(
             name: "TrawlPipelineTests",
             dependencies: [
-                "TrawlPipeline", "TrawlSimulator", "TrawlCases", "TrawlGeo", "TrawlFeatures", "TrawlRules", "TrawlModel", "TestSupport",
+                "TrawlPipeline", "TrawlSimulator", "TrawlCases", "TrawlGeo", "TrawlFeatures", "TrawlRules", "TrawlModel", "TrawlCapture",
+                "TestSupport",
             ],
             swiftSettings: strict),
     ],

@@ -1,14 +1,19 @@
 // Benchmark: the full `trawl analyze` pass on a generated canonical log (plain and gzip)
-// against DuckDB computing a simpler per-account aggregate on the same file with 2 threads.
+// against DuckDB computing a simpler per-account aggregate on the same file with 2 threads,
+// and `trawl capture` on a generated capture against tshark computing JA3.
 //
 //   TrawlBench --bytes 1000000000 --trawl .build/release/trawl [--dir bench-data]
+//              [--capture-bytes 1000000000] [--stages logs,capture]
 //
 // Prints lines/s, MB/s and peak RSS of each, and the ratios the targets are stated in:
 // trawl(plain) / DuckDB (target <= 1.0), trawl(gzip) / trawl(plain) (target <= 1.5),
 // peak RSS for 50,000 accounts (target <= 1 GiB), and with the world's GeoIP database:
-// uncached lookups/s and trawl(--geoip) / trawl(plain) (target <= 1.3).
+// uncached lookups/s and trawl(--geoip) / trawl(plain) (target <= 1.3); for the capture:
+// packets/s and MB/s of `trawl capture FILE > /dev/null` and tshark's time over it
+// (target: tshark / trawl >= 10).
 
 import Foundation
+import TrawlCapture
 import TrawlGeo
 import TrawlModel
 import TrawlPipeline
@@ -20,6 +25,8 @@ struct Options {
     var dir = "bench-data"
     var threads = 2
     var runs = 1
+    var captureBytes = 1_000_000_000
+    var stages: Set<String> = ["logs", "capture"]
 }
 
 func parseOptions() -> Options {
@@ -32,8 +39,12 @@ func parseOptions() -> Options {
         case "--dir": o.dir = args.next() ?? o.dir
         case "--threads": o.threads = Int(args.next() ?? "") ?? o.threads
         case "--runs": o.runs = Int(args.next() ?? "") ?? o.runs
+        case "--capture-bytes": o.captureBytes = Int(args.next() ?? "") ?? o.captureBytes
+        case "--stages": o.stages = Set((args.next() ?? "").split(separator: ",").map(String.init))
         case "-h", "--help":
-            print("usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N]")
+            print(
+                "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture]"
+            )
             exit(0)
         default:
             FileHandle.standardError.write(Data("TrawlBench: unknown option \(a)\n".utf8))
@@ -61,153 +72,158 @@ func run(_ exe: String, _ args: [String], stdout: URL? = nil) throws -> (status:
 
 let o = parseOptions()
 try FileManager.default.createDirectory(atPath: o.dir, withIntermediateDirectories: true)
-let world = "\(o.dir)/world-\(o.bytes)"
-let plain = "\(world)/bench.jsonl"
-let gz = plain + ".gz"
+if o.stages.contains("logs") {
+    let world = "\(o.dir)/world-\(o.bytes)"
+    let plain = "\(world)/bench.jsonl"
+    let gz = plain + ".gz"
 
-// A world from before networks.csv became an intel list (no locations) is made again.
-let networksHeader = (try? String(contentsOfFile: "\(world)/networks.csv", encoding: .utf8))?.prefix(200) ?? ""
-if !FileManager.default.fileExists(atPath: gz) || !networksHeader.contains("latitude") {
-    let spec = WorldSpec.spec(forApproximateBytes: o.bytes, seed: 1)
-    say("generating a \(spec.accounts)-account world of about \(o.bytes / 1_000_000) MB in \(world) …")
-    try? FileManager.default.removeItem(atPath: world)
-    let t0 = Date()
-    let summary = try WorldSimulator.write(spec, to: world)
-    say(String(format: "  %d lines, %.0f MB in %.1f s", summary.lines, Double(summary.bytes) / 1e6, Date().timeIntervalSince(t0)))
-    // One canonical file, as the target is stated: concatenate the day's parts.
-    _ = FileManager.default.createFile(atPath: plain, contents: nil)
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: plain))
-    for f in summary.files.sorted() where f.hasPrefix("logs/") && f.hasSuffix(".jsonl") {
-        let path = f.hasPrefix("/") ? f : "\(world)/\(f)"
-        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        while let chunk = try input.read(upToCount: 8 << 20), !chunk.isEmpty { out.write(chunk) }
-        try input.close()
-    }
-    try out.close()
-    say("  compressing with gzip …")
-    try run("/usr/bin/gzip", ["-k", "-f", plain])
-}
-
-let size = (try FileManager.default.attributesOfItem(atPath: plain)[.size] as? NSNumber)?.intValue ?? 0
-let geoip = try WorldGeoIP.build(world: world)
-
-struct Measure {
-    var seconds: Double
-    var lines: Int
-    var rss: Int
-}
-
-func measureTrawl(_ input: String, extra: [String] = []) throws -> Measure {
-    var best: Measure?
-    for _ in 0..<o.runs {
-        let db = "\(o.dir)/bench-\(UUID().uuidString).sqlite"
-        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + s) } }
-        let r = try run(o.trawl, ["analyze", input, "--accounts", "\(world)/accounts.jsonl", "--db", db, "--summary-json"] + extra)
-        guard r.status == 0, let obj = try JSONSerialization.jsonObject(with: r.out) as? [String: Any] else {
-            say("trawl analyze failed with status \(r.status)")
-            exit(70)
+    // A world from before networks.csv became an intel list (no locations) is made again.
+    let networksHeader = (try? String(contentsOfFile: "\(world)/networks.csv", encoding: .utf8))?.prefix(200) ?? ""
+    if !FileManager.default.fileExists(atPath: gz) || !networksHeader.contains("latitude") {
+        let spec = WorldSpec.spec(forApproximateBytes: o.bytes, seed: 1)
+        say("generating a \(spec.accounts)-account world of about \(o.bytes / 1_000_000) MB in \(world) …")
+        try? FileManager.default.removeItem(atPath: world)
+        let t0 = Date()
+        let summary = try WorldSimulator.write(spec, to: world)
+        say(String(format: "  %d lines, %.0f MB in %.1f s", summary.lines, Double(summary.bytes) / 1e6, Date().timeIntervalSince(t0)))
+        // One canonical file, as the target is stated: concatenate the day's parts.
+        _ = FileManager.default.createFile(atPath: plain, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: plain))
+        for f in summary.files.sorted() where f.hasPrefix("logs/") && f.hasSuffix(".jsonl") {
+            let path = f.hasPrefix("/") ? f : "\(world)/\(f)"
+            let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            while let chunk = try input.read(upToCount: 8 << 20), !chunk.isEmpty { out.write(chunk) }
+            try input.close()
         }
-        let m = Measure(seconds: r.seconds, lines: obj["linesRead"] as? Int ?? 0, rss: obj["peakRSSBytes"] as? Int ?? 0)
-        if best == nil || m.seconds < best!.seconds { best = m }
+        try out.close()
+        say("  compressing with gzip …")
+        try run("/usr/bin/gzip", ["-k", "-f", plain])
     }
-    return best!
-}
 
-func measureDuckDB() throws -> Measure {
-    let script = """
-        import duckdb, resource, sys, time
-        path, threads = sys.argv[1], int(sys.argv[2])
-        con = duckdb.connect()
-        con.execute(f"SET threads={threads}")
-        t = time.time()
-        rows = con.execute(f'''
-          WITH t AS (
-            SELECT account_id, client_ip, user_agent, input_tokens, output_tokens,
-                   CASE WHEN ts LIKE '%-%' THEN hour(CAST(ts AS TIMESTAMPTZ) AT TIME ZONE 'UTC')
-                        ELSE hour(make_timestamp(CAST(ts AS BIGINT) * 1000)) END AS h
-            FROM read_json('{path}', format='newline_delimited', ignore_errors=true,
-                 columns={{'ts':'VARCHAR','account_id':'VARCHAR','client_ip':'VARCHAR','user_agent':'VARCHAR',
-                           'input_tokens':'BIGINT','output_tokens':'BIGINT'}}))
-          SELECT account_id, count(*), sum(input_tokens) + sum(output_tokens),
-                 count(DISTINCT client_ip), count(DISTINCT user_agent), histogram(h)
-          FROM t GROUP BY account_id''').fetchall()
-        secs = time.time() - t
-        n = con.execute(f"SELECT count(*) FROM read_json('{path}', format='newline_delimited', ignore_errors=true, columns={{'account_id':'VARCHAR'}})").fetchone()[0]
-        print(secs, n, len(rows), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-        """
-    let scriptPath = "\(o.dir)/duckdb_bench.py"
-    try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-    var best: Measure?
-    for _ in 0..<o.runs {
-        let r = try run("/usr/bin/env", ["python3", scriptPath, plain, String(o.threads)])
-        let parts = String(decoding: r.out, as: UTF8.self).split(separator: " ").map(String.init)
-        guard r.status == 0, parts.count == 4, let secs = Double(parts[0]) else {
-            say("DuckDB run failed (status \(r.status)); is duckdb installed? pip install duckdb")
-            exit(70)
+    let size = (try FileManager.default.attributesOfItem(atPath: plain)[.size] as? NSNumber)?.intValue ?? 0
+    let geoip = try WorldGeoIP.build(world: world)
+
+    struct Measure {
+        var seconds: Double
+        var lines: Int
+        var rss: Int
+    }
+
+    func measureTrawl(_ input: String, extra: [String] = []) throws -> Measure {
+        var best: Measure?
+        for _ in 0..<o.runs {
+            let db = "\(o.dir)/bench-\(UUID().uuidString).sqlite"
+            defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + s) } }
+            let r = try run(o.trawl, ["analyze", input, "--accounts", "\(world)/accounts.jsonl", "--db", db, "--summary-json"] + extra)
+            guard r.status == 0, let obj = try JSONSerialization.jsonObject(with: r.out) as? [String: Any] else {
+                say("trawl analyze failed with status \(r.status)")
+                exit(70)
+            }
+            let m = Measure(seconds: r.seconds, lines: obj["linesRead"] as? Int ?? 0, rss: obj["peakRSSBytes"] as? Int ?? 0)
+            if best == nil || m.seconds < best!.seconds { best = m }
         }
-        let m = Measure(seconds: secs, lines: Int(parts[1]) ?? 0, rss: Int(parts[3].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
-        if best == nil || m.seconds < best!.seconds { best = m }
+        return best!
     }
-    return best!
-}
 
-say("trawl analyze, plain …")
-let tPlain = try measureTrawl(plain)
-say("trawl analyze, gzip …")
-let tGzip = try measureTrawl(gz)
-say("trawl analyze, plain, --geoip …")
-let tGeo = try measureTrawl(plain, extra: ["--geoip", geoip])
-
-/// Uncached lookups per second on one thread: addresses spread over the world's networks.
-func measureLookups() throws -> Double {
-    let list = try IntelListDecoder.decode(contentsOf: "\(world)/networks.csv")
-    let resolver = try GeoResolver(paths: [geoip], cacheCapacity: 0)
-    var rng = SystemRandomNumberGenerator()
-    let addresses: [IPAddress] = (0..<300_000).map { _ in
-        let n = list.entries[Int.random(in: 0..<list.entries.count, using: &rng)].network
-        let span = n.address.isIPv4 ? UInt64(1) << UInt64(32 - min(32, n.prefixLength)) : 1 << 16
-        return n.address.isIPv4
-            ? IPAddress(v4: UInt32(truncatingIfNeeded: UInt64(n.address.v4 ?? 0) &+ UInt64.random(in: 0..<span, using: &rng)))
-            : IPAddress(high: n.address.high, low: UInt64.random(in: 0..<span, using: &rng))
+    func measureDuckDB() throws -> Measure {
+        let script = """
+            import duckdb, resource, sys, time
+            path, threads = sys.argv[1], int(sys.argv[2])
+            con = duckdb.connect()
+            con.execute(f"SET threads={threads}")
+            t = time.time()
+            rows = con.execute(f'''
+              WITH t AS (
+                SELECT account_id, client_ip, user_agent, input_tokens, output_tokens,
+                       CASE WHEN ts LIKE '%-%' THEN hour(CAST(ts AS TIMESTAMPTZ) AT TIME ZONE 'UTC')
+                            ELSE hour(make_timestamp(CAST(ts AS BIGINT) * 1000)) END AS h
+                FROM read_json('{path}', format='newline_delimited', ignore_errors=true,
+                     columns={{'ts':'VARCHAR','account_id':'VARCHAR','client_ip':'VARCHAR','user_agent':'VARCHAR',
+                               'input_tokens':'BIGINT','output_tokens':'BIGINT'}}))
+              SELECT account_id, count(*), sum(input_tokens) + sum(output_tokens),
+                     count(DISTINCT client_ip), count(DISTINCT user_agent), histogram(h)
+              FROM t GROUP BY account_id''').fetchall()
+            secs = time.time() - t
+            n = con.execute(f"SELECT count(*) FROM read_json('{path}', format='newline_delimited', ignore_errors=true, columns={{'account_id':'VARCHAR'}})").fetchone()[0]
+            print(secs, n, len(rows), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+            """
+        let scriptPath = "\(o.dir)/duckdb_bench.py"
+        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        var best: Measure?
+        for _ in 0..<o.runs {
+            let r = try run("/usr/bin/env", ["python3", scriptPath, plain, String(o.threads)])
+            let parts = String(decoding: r.out, as: UTF8.self).split(separator: " ").map(String.init)
+            guard r.status == 0, parts.count == 4, let secs = Double(parts[0]) else {
+                say("DuckDB run failed (status \(r.status)); is duckdb installed? pip install duckdb")
+                exit(70)
+            }
+            let m = Measure(
+                seconds: secs, lines: Int(parts[1]) ?? 0, rss: Int(parts[3].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+            if best == nil || m.seconds < best!.seconds { best = m }
+        }
+        return best!
     }
-    var found = 0
-    let t0 = Date()
-    for a in addresses where resolver.lookup(a, essentialOnly: true).countryCode != nil { found += 1 }
-    let seconds = Date().timeIntervalSince(t0)
-    say("  \(found) of \(addresses.count) addresses found")
-    return Double(addresses.count) / seconds
-}
-say("GeoIP lookups, one thread, no cache …")
-let lookupsPerSecond = try measureLookups()
 
-say("DuckDB (\(o.threads) threads) …")
-let duck = try measureDuckDB()
+    say("trawl analyze, plain …")
+    let tPlain = try measureTrawl(plain)
+    say("trawl analyze, gzip …")
+    let tGzip = try measureTrawl(gz)
+    say("trawl analyze, plain, --geoip …")
+    let tGeo = try measureTrawl(plain, extra: ["--geoip", geoip])
 
-func row(_ name: String, _ m: Measure) -> String {
-    String(
-        format: "%-24@ %8.2f s %10.0f lines/s %8.1f MB/s %8.0f MB RSS", name as NSString, m.seconds,
-        Double(m.lines) / m.seconds, Double(size) / 1e6 / m.seconds, Double(m.rss) / 1e6)
+    /// Uncached lookups per second on one thread: addresses spread over the world's networks.
+    func measureLookups() throws -> Double {
+        let list = try IntelListDecoder.decode(contentsOf: "\(world)/networks.csv")
+        let resolver = try GeoResolver(paths: [geoip], cacheCapacity: 0)
+        var rng = SystemRandomNumberGenerator()
+        let addresses: [IPAddress] = (0..<300_000).map { _ in
+            let n = list.entries[Int.random(in: 0..<list.entries.count, using: &rng)].network
+            let span = n.address.isIPv4 ? UInt64(1) << UInt64(32 - min(32, n.prefixLength)) : 1 << 16
+            return n.address.isIPv4
+                ? IPAddress(v4: UInt32(truncatingIfNeeded: UInt64(n.address.v4 ?? 0) &+ UInt64.random(in: 0..<span, using: &rng)))
+                : IPAddress(high: n.address.high, low: UInt64.random(in: 0..<span, using: &rng))
+        }
+        var found = 0
+        let t0 = Date()
+        for a in addresses where resolver.lookup(a, essentialOnly: true).countryCode != nil { found += 1 }
+        let seconds = Date().timeIntervalSince(t0)
+        say("  \(found) of \(addresses.count) addresses found")
+        return Double(addresses.count) / seconds
+    }
+    say("GeoIP lookups, one thread, no cache …")
+    let lookupsPerSecond = try measureLookups()
+
+    say("DuckDB (\(o.threads) threads) …")
+    let duck = try measureDuckDB()
+
+    func row(_ name: String, _ m: Measure) -> String {
+        String(
+            format: "%-24@ %8.2f s %10.0f lines/s %8.1f MB/s %8.0f MB RSS", name as NSString, m.seconds,
+            Double(m.lines) / m.seconds, Double(size) / 1e6 / m.seconds, Double(m.rss) / 1e6)
+    }
+    say("")
+    say("input: \(plain), \(String(format: "%.0f", Double(size) / 1e6)) MB, \(tPlain.lines) lines, best of \(o.runs)")
+    say(row("trawl analyze (plain)", tPlain))
+    say(row("trawl analyze (gzip)", tGzip))
+    say(row("trawl analyze (--geoip)", tGeo))
+    say(row("duckdb aggregate", duck))
+    let ratio = tPlain.seconds / duck.seconds
+    let gzipRatio = tGzip.seconds / tPlain.seconds
+    let geoRatio = tGeo.seconds / tPlain.seconds
+    say(
+        String(
+            format: "ratio trawl/duckdb: %.2f (target <= 1.0) · gzip/plain: %.2f (target <= 1.5) · peak RSS %.0f MB (target <= 1024 MiB)",
+            ratio, gzipRatio, Double(max(tPlain.rss, tGzip.rss)) / 1_048_576))
+    say(
+        String(
+            format: "GeoIP: %.2f M lookups/s (one thread, uncached) · with --geoip / without: %.2f (target <= 1.3)", lookupsPerSecond / 1e6,
+            geoRatio))
+    print(
+        String(
+            format:
+                #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"trawl_geoip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"geoip_ratio":%.3f,"geoip_lookups_per_s":%.0f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d}"#,
+            size, tPlain.lines, tPlain.seconds, tGzip.seconds, tGeo.seconds, duck.seconds, ratio, gzipRatio, geoRatio, lookupsPerSecond,
+            max(tPlain.rss, tGzip.rss, tGeo.rss), duck.rss))
 }
-say("")
-say("input: \(plain), \(String(format: "%.0f", Double(size) / 1e6)) MB, \(tPlain.lines) lines, best of \(o.runs)")
-say(row("trawl analyze (plain)", tPlain))
-say(row("trawl analyze (gzip)", tGzip))
-say(row("trawl analyze (--geoip)", tGeo))
-say(row("duckdb aggregate", duck))
-let ratio = tPlain.seconds / duck.seconds
-let gzipRatio = tGzip.seconds / tPlain.seconds
-let geoRatio = tGeo.seconds / tPlain.seconds
-say(
-    String(
-        format: "ratio trawl/duckdb: %.2f (target <= 1.0) · gzip/plain: %.2f (target <= 1.5) · peak RSS %.0f MB (target <= 1024 MiB)",
-        ratio, gzipRatio, Double(max(tPlain.rss, tGzip.rss)) / 1_048_576))
-say(
-    String(
-        format: "GeoIP: %.2f M lookups/s (one thread, uncached) · with --geoip / without: %.2f (target <= 1.3)", lookupsPerSecond / 1e6,
-        geoRatio))
-print(
-    String(
-        format:
-            #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"trawl_geoip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"geoip_ratio":%.3f,"geoip_lookups_per_s":%.0f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d}"#,
-        size, tPlain.lines, tPlain.seconds, tGzip.seconds, tGeo.seconds, duck.seconds, ratio, gzipRatio, geoRatio, lookupsPerSecond,
-        max(tPlain.rss, tGzip.rss, tGeo.rss), duck.rss))
+
+if o.stages.contains("capture") { try CaptureBench(options: o).run() }

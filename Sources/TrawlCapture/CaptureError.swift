@@ -19,6 +19,8 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
         case liveCaptureFailed(String)
         /// The SYN signature table is not valid (at `line`:`column`).
         case invalidSignatureTable(String)
+        /// A capture file cannot be created or written (the system's reason).
+        case cannotWrite(String)
     }
 
     /// The capture file, the interface (`interface eth0`), or the signature table file.
@@ -48,6 +50,7 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable {
         case .badFilter(let why): return "\(place): the BPF filter does not compile: \(why)"
         case .liveCaptureFailed(let why): return "\(place): cannot capture: \(why) (live capture usually needs root or CAP_NET_RAW)"
         case .invalidSignatureTable(let why): return "\(place): \(why)"
+        case .cannotWrite(let why): return "\(place): cannot write: \(why)"
         }
     }
 }

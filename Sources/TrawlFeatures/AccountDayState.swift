@@ -58,6 +58,10 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     public var captured = 0, tunneled = 0
     /// Joined requests whose User-Agent and SYN both name an OS, and those that disagree.
     public var osChecked = 0, osMismatch = 0
+    /// Requests whose TLS stack the stack table knows (`rules/tls_stacks.yaml`), those whose
+    /// stack contradicts their User-Agent, and those of the latter where a relay's stack
+    /// speaks for an interactive client.
+    public var stackKnown = 0, stackMismatch = 0, relayStack = 0
 
     public init() {}
 
@@ -151,6 +155,13 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         }
     }
 
+    /// Notes a request whose TLS stack the stack table knows, with what it says of the User-Agent.
+    @inline(__always) public mutating func noteStack(_ v: TLSStackTable.Verdict) {
+        stackKnown += 1
+        if v.mismatch { stackMismatch += 1 }
+        if v.relay { relayStack += 1 }
+    }
+
     /// Whether a request at `ts` would enter the evidence sample.
     @inline(__always) public func wantsSample(at ts: Timestamp) -> Bool {
         samples.count < Self.samplesKept || ts <= samples[samples.count - 1].ts
@@ -211,6 +222,9 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         tunneled += o.tunneled
         osChecked += o.osChecked
         osMismatch += o.osMismatch
+        stackKnown += o.stackKnown
+        stackMismatch += o.stackMismatch
+        relayStack += o.relayStack
         if let g = o.geo {
             if geo == nil { geo = g } else { geo!.merge(g) }
         }

@@ -59,6 +59,12 @@ public struct FeatureAccumulator: Sendable {
     private var addressCache: RecentAddressCache?
     /// The OS family each interned User-Agent names (`nil`: not parsed yet).
     private var osByUserAgent: [OSFamily?] = []
+    /// TLS stacks and User-Agent classes (`rules/tls_stacks.yaml`), or `nil`.
+    public let stacks: TLSStackTable?
+    /// Stack index by interned ja4 and class index by interned User-Agent: -2 not looked
+    /// up yet, -1 not in the table.
+    private var stackByJA4: [Int16] = []
+    private var classByUserAgent: [Int16] = []
     /// Accept-Language region by interned value (`nil`: not parsed yet).
     private var regionByLanguage: [(region: UInt16, english: Bool)?] = []
     /// UTC offsets in minutes (`nil`: not a known zone) by zone and day: `0 << 63 | interned
@@ -67,10 +73,14 @@ public struct FeatureAccumulator: Sendable {
     /// request of the day came first.
     private var offsets: [UInt64: Int16?] = [:]
 
-    public init(plans: PlanCatalog, enricher: (any AddressEnricher)? = nil, connections: (any ConnectionLookup)? = nil) {
+    public init(
+        plans: PlanCatalog, enricher: (any AddressEnricher)? = nil, connections: (any ConnectionLookup)? = nil,
+        stacks: TLSStackTable? = nil
+    ) {
         self.plans = plans
         self.enricher = enricher
         self.connections = connections
+        self.stacks = stacks
         if enricher != nil { addressCache = RecentAddressCache() }
     }
 
@@ -94,11 +104,16 @@ public struct FeatureAccumulator: Sendable {
             }
             let dayStart = Int64(day) * TimestampParser.millisPerDay
             var ja4Hash = e.ja4 == 0 ? 0 : interner.hash(e.ja4)
+            var stack: Int16 = -1
+            if let stacks, e.ja4 != 0 { stack = Self.cached(&stackByJA4, e.ja4) { stacks.stack(ofJA4: interner.string($0)) } }
             if let connections, e.clientPort >= 0,
                 let c = connections.connection(client: e.clientIP, port: e.clientPort, at: e.ts)
             {
                 // The log's own ja4 wins; the capture fills it in where the log has none.
-                if ja4Hash == 0 { ja4Hash = c.ja4Hash }
+                if ja4Hash == 0 {
+                    ja4Hash = c.ja4Hash
+                    stack = c.stack
+                }
                 var claimed = OSFamily.unknown
                 if e.userAgent != 0 {
                     let i = Int(e.userAgent)
@@ -109,6 +124,11 @@ public struct FeatureAccumulator: Sendable {
                     claimed = osByUserAgent[i]!
                 }
                 working[slot].state.noteConnection(c, claimedOS: claimed)
+            }
+            if let stacks, stack >= 0 {
+                let uaClass: Int16 =
+                    e.userAgent == 0 ? -1 : Self.cached(&classByUserAgent, e.userAgent) { stacks.userAgentClass(of: interner.string($0)) }
+                working[slot].state.noteStack(stacks.verdict(stack: Int(stack), userAgentClass: uaClass < 0 ? nil : Int(uaClass)))
             }
             working[slot].state.add(
                 e, dayStart: dayStart,
@@ -140,6 +160,14 @@ public struct FeatureAccumulator: Sendable {
                 working[slot].state.addSample(SampleRequest(ts: e.ts, requestID: id))
             }
         }
+    }
+
+    /// The table index cached for an interned id (-1: none), looked up once per id.
+    @inline(__always) private static func cached(_ cache: inout [Int16], _ id: UInt32, _ lookup: (UInt32) -> Int?) -> Int16 {
+        let i = Int(id)
+        if i >= cache.count { cache.append(contentsOf: repeatElement(-2, count: i + 1 - cache.count)) }
+        if cache[i] == -2 { cache[i] = lookup(id).map { Int16($0) } ?? -1 }
+        return cache[i]
     }
 
     /// Whether the request's Accept-Language and client_timezone disagree with its address.
@@ -248,11 +276,14 @@ public struct CapturedConnection: Sendable, Equatable {
     public var tunnel: Bool
     /// The operating system the SYN's TCP stack looks like.
     public var synOS: OSFamily
+    /// The index of the JA4's stack in the run's `TLSStackTable`; -1: unknown or no ClientHello.
+    public var stack: Int16
 
-    public init(ja4Hash: UInt64, tunnel: Bool, synOS: OSFamily = .unknown) {
+    public init(ja4Hash: UInt64, tunnel: Bool, synOS: OSFamily = .unknown, stack: Int16 = -1) {
         self.ja4Hash = ja4Hash
         self.tunnel = tunnel
         self.synOS = synOS
+        self.stack = stack
     }
 }
 

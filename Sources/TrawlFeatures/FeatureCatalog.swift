@@ -133,6 +133,14 @@ public enum FeatureCatalog {
             "Share of joined requests (--pcap) whose SYN's OS family (rules/tcp_signatures.yaml) cannot be the one the User-Agent names, e.g. a Linux server's SYN under a Windows browser; over requests where both name one."
         ),
         .init(
+            "tls_ua_mismatch_share", .number, unit: "share 0-1",
+            "Share of requests whose TLS stack (the log's ja4, else the joined connection's; rules/tls_stacks.yaml) is not one their User-Agent's kind of client uses, e.g. a browser's User-Agent over Python's TLS; over requests with a known stack (a User-Agent the table does not classify contradicts nothing); unknown when no request has a known stack."
+        ),
+        .init(
+            "relay_stack_share", .number, unit: "share 0-1",
+            "Share of requests, over the same requests as tls_ua_mismatch_share, whose stack contradicts the User-Agent, is a server-side or script stack (relay: true: Python, Node.js, Go, Java, OpenSSL, GnuTLS) and whose User-Agent claims an interactive client (interactive: true: a browser, an app, or a CLI that ships its own stack such as Claude Code): a relay speaking for a person's client."
+        ),
+        .init(
             "allowlisted_share", .number, unit: "share 0-1",
             "Share of requests from networks named by an allowlist (rules/allowlists.yaml); unknown when no allowlist is loaded."),
         .init(

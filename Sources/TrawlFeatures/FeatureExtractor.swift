@@ -73,6 +73,8 @@ public struct FeatureExtractor: Sendable {
         }
         v["tunnel_share"] = share(s.tunneled, s.captured)
         v["syn_os_mismatch_share"] = share(s.osMismatch, s.osChecked)
+        v["tls_ua_mismatch_share"] = share(s.stackMismatch, s.stackKnown)
+        v["relay_stack_share"] = share(s.relayStack, s.stackKnown)
         if let enricher, enricher.hasAllowlists { v["allowlisted_share"] = share(s.geo?.allowlisted ?? 0, s.requests) }
 
         let active = s.hourHistogram.elements.filter { $0 > 0 }.count

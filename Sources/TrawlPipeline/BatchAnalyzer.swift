@@ -130,6 +130,11 @@ public enum BatchAnalyzer {
             }
         }
 
+        let stacks: TLSStackTable?
+        do { stacks = try TLSStackTable.load(rulesDirectory: options.rulesDirectory) } catch {
+            throw PipelineError(.badData, "\(error.description)\nfix the TLS stack table (rules/tls_stacks.yaml)")
+        }
+
         var connections: ConnectionIndex?
         if !options.pcapPaths.isEmpty {
             do {
@@ -140,12 +145,13 @@ public enum BatchAnalyzer {
                     captureOptions.signatureTable = try SYNSignatureTable.load(path: table)
                 }
                 let read = try CaptureReader.records(files: options.pcapPaths, options: captureOptions)
-                connections = ConnectionIndex(records: read.records, windowMillis: Int64(options.joinWindowSeconds * 1000))
+                connections = ConnectionIndex(
+                    records: read.records, windowMillis: Int64(options.joinWindowSeconds * 1000), stacks: stacks)
             } catch let e as CaptureError {
                 let kind: PipelineError.Kind =
                     switch e.reason {
                     case .noSuchFile: .missingInput
-                    case .unreadable: .io
+                    case .unreadable, .cannotWrite: .io
                     default: .badData
                     }
                 throw PipelineError(kind, "\(e.description) (--pcap)")
@@ -171,6 +177,7 @@ public enum BatchAnalyzer {
 
         var aggregator = LogAggregator(plans: plans, enricher: enricher)
         aggregator.connections = connections
+        aggregator.stacks = stacks
         aggregator.chunkSize = options.chunkSize
         aggregator.maxLineBytes = options.maxLineBytes
         aggregator.workers = options.workers

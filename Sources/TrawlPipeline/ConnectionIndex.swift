@@ -19,14 +19,17 @@ public final class ConnectionIndex: ConnectionLookup {
     public let windowMillis: Int64
     public let connectionCount: Int
 
-    public init(records: [CaptureRecord], windowMillis: Int64) {
+    /// - Parameter stacks: the TLS stack table that names each connection's stack (none without it).
+    public init(records: [CaptureRecord], windowMillis: Int64, stacks: TLSStackTable? = nil) {
         var byClient: [Endpoint: [Entry]] = [:]
         for r in records {
             let ja4 = r.firstTLS.map { stableHash($0.ja4) } ?? 0
+            let stack = r.firstTLS.flatMap { stacks?.stack(ofJA4: $0.ja4) }.map { Int16($0) } ?? -1
             let tunnel = r.syn?.tunnelHint != nil
             let os = r.syn?.osGuess.map { OSFamily.fromSYNFamily($0.family) } ?? .unknown
             byClient[r.client, default: []].append(
-                Entry(firstSeen: r.firstSeen, connection: CapturedConnection(ja4Hash: ja4, tunnel: tunnel, synOS: os)))
+                Entry(
+                    firstSeen: r.firstSeen, connection: CapturedConnection(ja4Hash: ja4, tunnel: tunnel, synOS: os, stack: stack)))
         }
         for key in byClient.keys { byClient[key]!.sort { $0.firstSeen < $1.firstSeen } }
         self.byClient = byClient

@@ -62,6 +62,8 @@ public struct LogAggregator: Sendable {
     public var enricher: (any AddressEnricher)?
     /// Captured connections to join requests to, or `nil`.
     public var connections: (any ConnectionLookup)?
+    /// The TLS stack table for tls_ua_mismatch_share and relay_stack_share, or `nil`.
+    public var stacks: TLSStackTable?
 
     public init(plans: PlanCatalog, enricher: (any AddressEnricher)? = nil) {
         self.plans = plans
@@ -79,9 +81,12 @@ public struct LogAggregator: Sendable {
         var exported: [Box<AccountDayPartition>] = []
         let queue: BlockingQueue<LineChunk>
 
-        init(maxLineBytes: Int, plans: PlanCatalog, enricher: (any AddressEnricher)?, connections: (any ConnectionLookup)?) {
+        init(
+            maxLineBytes: Int, plans: PlanCatalog, enricher: (any AddressEnricher)?, connections: (any ConnectionLookup)?,
+            stacks: TLSStackTable?
+        ) {
             decoder = CanonicalLogDecoder(maxLineBytes: maxLineBytes)
-            accumulator = FeatureAccumulator(plans: plans, enricher: enricher, connections: connections)
+            accumulator = FeatureAccumulator(plans: plans, enricher: enricher, connections: connections, stacks: stacks)
             queue = BlockingQueue(capacity: 4)
         }
     }
@@ -90,7 +95,7 @@ public struct LogAggregator: Sendable {
         let started = Date()
         let pool = ChunkPool(chunkSize: chunkSize)
         let workers = (0..<self.workers).map { _ in
-            Worker(maxLineBytes: maxLineBytes, plans: plans, enricher: enricher, connections: connections)
+            Worker(maxLineBytes: maxLineBytes, plans: plans, enricher: enricher, connections: connections, stacks: stacks)
         }
         for w in workers { w.decoder.quoteValues = quoteValues }
         let linesDone = Atomic<Int>(0)

@@ -1,4 +1,5 @@
 import Foundation
+import TrawlCapture
 import TrawlFeatures
 import TrawlGeo
 import TrawlIngest
@@ -7,8 +8,9 @@ import TrawlRules
 
 /// Runs data-driven rule cases: one folder per case under `fixtures/rules/`, holding
 /// `events.jsonl` (log lines), optionally `accounts.jsonl` (registry), `intel.csv` (an
-/// intel list, compiled to a GeoIP database for the case) and `rule.yaml` (rules to test
-/// instead of the rules folder), and `expected.json`:
+/// intel list, compiled to a GeoIP database for the case), `capture.pcap` (a packet
+/// capture the events join to, as with `analyze --pcap` and the default join window) and
+/// `rule.yaml` (rules to test instead of the rules folder), and `expected.json`:
 /// `{"fired": {"acct": ["rule.id"]}, "not_fired": {...}, "flagged": ["acct"], "not_flagged": [...]}`.
 public enum RuleCaseRunner {
     public struct Expected: Decodable, Sendable {
@@ -74,8 +76,26 @@ public enum RuleCaseRunner {
                 throw PipelineError(.badData, "\(name): \(error.description)")
             }
         }
+        let stacks: TLSStackTable?
+        do { stacks = try TLSStackTable.load(rulesDirectory: rulesDirectory) } catch {
+            throw PipelineError(.badData, "\(name): \(error.description)")
+        }
+        var connections: ConnectionIndex?
+        if FileManager.default.fileExists(atPath: path("capture.pcap")) {
+            do {
+                var options = CaptureOptions()
+                let table = (rulesDirectory as NSString).appendingPathComponent("tcp_signatures.yaml")
+                if FileManager.default.fileExists(atPath: table) { options.signatureTable = try SYNSignatureTable.load(path: table) }
+                let read = try CaptureReader.records(files: [path("capture.pcap")], options: options)
+                connections = ConnectionIndex(records: read.records, windowMillis: 600_000, stacks: stacks)
+            } catch {
+                throw PipelineError(.badData, "\(name): capture.pcap: \(error)")
+            }
+        }
         var aggregator = LogAggregator(plans: plans, enricher: enricher)
         aggregator.workers = 1
+        aggregator.stacks = stacks
+        aggregator.connections = connections
         let aggregate = aggregator.run([InputFile(path: path("events.jsonl"))])
         if let e = aggregate.fileErrors.first { throw PipelineError.from(e) }
         let extractor = FeatureExtractor(plans: plans, registry: registry, enricher: enricher)

@@ -9,6 +9,7 @@ extension ActivityGenerator {
         let limit = p.plan.windowTokens
         let idBase = (UInt64(day.index) << 48 | UInt64(account) << 24) ^ world.spec.seed
         let isLastDay = day.index == world.spec.days - 1
+        var captureRNG = SimulationRandom(world.spec.seed, 0xCA97, UInt64(account), UInt64(day.index))
         for i in requests.indices {
             var q = requests[i]
             if limit > 0 && !state.admit(q.ts, tokens: q.inputTokens + q.outputTokens, limit: limit) {
@@ -34,10 +35,12 @@ extension ActivityGenerator {
                 spill.begin()
                 render(q, p, style: style, requestID: requestID, rng: &rng, into: &spill.bytes)
                 spill.end(millisOfDay: q.ts - day.end, part: part)
+                if capture { noteConnection(q, p, account: account, rng: &captureRNG, into: &spill.connections) }
             } else {
                 arena.begin()
                 render(q, p, style: style, requestID: requestID, rng: &rng, into: &arena.bytes)
                 arena.end(millisOfDay: q.ts - day.start, part: part)
+                if capture { noteConnection(q, p, account: account, rng: &captureRNG, into: &arena.connections) }
             }
         }
     }
@@ -106,7 +109,7 @@ extension ActivityGenerator {
             out.append(contentsOf: Geography.zones[Int(q.zone)].name)
             out.append(UInt8(ascii: "\""))
         }
-        if (bits >> 36) & 15 > 4 {
+        if !capture && (bits >> 36) & 15 > 4 {
             out.append(",\"ja4\":\"")
             out.append(contentsOf: stack.ja4)
             out.append(UInt8(ascii: "\""))

@@ -15,6 +15,11 @@ struct ActivityGenerator {
     var daySite: UInt64 = 0
     var burstStarts: [Int64] = []
     var text: [UInt8] = []
+    /// Write the world's capture (`simulate --pcap`): connections are noted beside the lines,
+    /// and the lines leave out `ja4` (the capture carries the TLS fingerprints).
+    var capture = false
+    /// The account-day's connections by client address and port, with their last use.
+    var openConnections: [ConnectionKey: Int64] = [:]
 
     init(world: World) {
         self.world = world
@@ -25,6 +30,7 @@ struct ActivityGenerator {
     /// Appends the account's lines for `day` to `arena` (and to `spill` past midnight).
     mutating func run(account a: Int, state: inout AccountState, day: DayContext, into arena: inout DayArena, spill: inout DayArena) {
         requests.removeAll(keepingCapacity: true)
+        openConnections.removeAll(keepingCapacity: true)
         let p = world.accounts[a]
         var rng = SimulationRandom(world.spec.seed, 0xDA7A, UInt64(a), UInt64(day.index))
         switch p.population {

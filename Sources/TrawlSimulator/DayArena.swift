@@ -10,6 +10,8 @@ struct DayArena: Sendable {
     var millis: [UInt32] = []
     /// Part file of each line.
     var parts: [UInt8] = []
+    /// Connections the lines go over (worlds with a capture only).
+    var connections: [SimulatedConnection] = []
 
     var count: Int { starts.count }
 
@@ -28,6 +30,7 @@ struct DayArena: Sendable {
         starts.removeAll(keepingCapacity: true)
         millis.removeAll(keepingCapacity: true)
         parts.removeAll(keepingCapacity: true)
+        connections.removeAll(keepingCapacity: true)
     }
 }
 

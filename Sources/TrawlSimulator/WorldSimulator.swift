@@ -12,6 +12,13 @@ import TrawlModel
 /// - `logs/YYYY-MM-DD/part-N.jsonl` (or `.jsonl.gz`): the access log (inputs.md §1), 2–4
 ///   part files a day, each sorted by time, interleaved with each other like the logs of
 ///   several edge servers.
+/// - with `capture`: `capture/YYYY-MM-DD.pcap`, the edge's capture of the TCP connections
+///   the day's requests go over (SYN, SYN-ACK, ClientHello, the server's first flight),
+///   which joins to the log lines by `client_ip`, `client_port` and time. People's clients
+///   speak their own stacks from their own devices; resellers' relays speak their own
+///   (Go, Python, Node.js) through proxy exits whatever User-Agent they forward. The log
+///   lines then carry no `ja4` (the capture has the TLS fingerprints); everything else in
+///   the world is the same as without a capture.
 public enum WorldSimulator {
     /// Accounts per generation chunk; fixed so that output does not depend on the core count.
     static let chunkSize = 512
@@ -29,7 +36,9 @@ public enum WorldSimulator {
     /// - Returns: the files written, their total size and the population counts.
     /// - Throws: `SimulatorError` for an invalid spec or an I/O failure.
     /// - Complexity: linear in the lines written; one day of log is held in memory.
-    public static func write(_ spec: WorldSpec, to directory: String, progress: ((Int) -> Void)? = nil) throws -> WorldSummary {
+    public static func write(
+        _ spec: WorldSpec, to directory: String, capture: Bool = false, progress: ((Int) -> Void)? = nil
+    ) throws -> WorldSummary {
         let firstDay = try spec.validated()
         let world = WorldBuilder.build(spec, firstDay: firstDay)
         let root = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
@@ -57,7 +66,7 @@ public enum WorldSimulator {
             let context = DayContext(
                 index: d, start: Int64(dayNumber) * TimestampParser.millisPerDay,
                 weekday: Int((Int64(dayNumber) % 7 + 11) % 7), scale: spec.requestScale)
-            let (arenas, spills) = generate(world, context, &states)
+            let (arenas, spills) = generate(world, context, &states, capture: capture)
             let day = SortedDay(arenas: carry + arenas)
             carry = spills
             let parts = partRNG.int(2, 4)
@@ -72,6 +81,20 @@ public enum WorldSimulator {
             }
             try writeParts(day, names.map { root + "/" + $0 }, gzip: spec.compression == .gzip)
             for name in names {
+                files.append(name)
+                bytes += OutputFile.size(root + "/" + name)
+            }
+            if capture {
+                try OutputFile.makeDirectory(root + "/capture")
+                let name = "capture/\(TimestampParser.dayString(dayNumber)).pcap"
+                var connections = day.arenas.flatMap(\.connections)
+                if d == spec.days - 1 {
+                    // The last day's lines past midnight are not written: nor are their connections.
+                    connections.removeAll { $0.start >= context.start + TimestampParser.millisPerDay }
+                }
+                do { try CaptureDayWriter.write(connections, to: root + "/" + name) } catch {
+                    throw SimulatorError(path: root + "/" + name, reason: .io(error.description))
+                }
                 files.append(name)
                 bytes += OutputFile.size(root + "/" + name)
             }
@@ -90,7 +113,9 @@ public enum WorldSimulator {
     }
 
     /// Generates one day for every account, in parallel over fixed chunks of accounts.
-    private static func generate(_ world: World, _ day: DayContext, _ states: inout [AccountState]) -> ([DayArena], [DayArena]) {
+    private static func generate(
+        _ world: World, _ day: DayContext, _ states: inout [AccountState], capture: Bool
+    ) -> ([DayArena], [DayArena]) {
         let n = world.accounts.count
         let chunks = (n + chunkSize - 1) / chunkSize
         let results = UnsafeMutablePointer<(DayArena, DayArena)>.allocate(capacity: chunks)
@@ -101,6 +126,7 @@ public enum WorldSimulator {
             let stateSlots = SharedSlots(base: buffer.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 var generator = ActivityGenerator(world: world)
+                generator.capture = capture
                 var arena = DayArena()
                 var spill = DayArena()
                 for a in (c * chunkSize)..<min(n, (c + 1) * chunkSize) {

@@ -151,7 +151,7 @@ struct CaptureCommand: ParsableCommand {
         case .noSuchFile: code = 66
         case .notACapture, .unsupportedLinkType, .invalidSignatureTable: code = 65
         case .badFilter: code = 64
-        case .unreadable, .liveCaptureFailed: code = 74
+        case .unreadable, .liveCaptureFailed, .cannotWrite: code = 74
         }
         return CommandFailure(code, TerminalText.sanitize(error.description, limit: 400))
     }

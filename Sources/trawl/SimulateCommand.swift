@@ -16,9 +16,14 @@ struct SimulateCommand: ParsableCommand {
             DIR/accounts.jsonl and DIR/labels.jsonl. The same seed gives the same bytes.
             DIR/networks.csv is the address plan as an intel list, compiled into
             DIR/geoip/world.mmdb for `trawl analyze --geoip`.
+            With --pcap the world also has the edge's packet capture, DIR/capture/DAY.pcap:
+            per connection a SYN from the client's OS (or a proxy exit's, with the MSS of its
+            tunnel) and a ClientHello of the client's TLS stack (or of the reseller's relay);
+            the log lines then leave out ja4. Analyse with `--pcap DIR/capture/*.pcap`.
 
             Example:
               trawl simulate --out world --seed 7 --accounts 2000 --days 2 --gzip
+              trawl simulate --out world --seed 3 --accounts 1000 --request-scale 0.2 --pcap
             """)
 
     @Option(help: "Output folder (created).") var out: String
@@ -29,6 +34,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Multiply every account's request volume (1 = realistic, about 275 KB per account-day).")
     var requestScale = 1.0
     @Flag(help: "gzip the log files.") var gzip = false
+    @Flag(help: "Also write the edge's packet capture, DIR/capture/DAY.pcap (the log lines then carry no ja4).")
+    var pcap = false
 
     func validate() throws {
         if accounts < 1 { throw ValidationError("--accounts must be at least 1") }
@@ -39,14 +46,14 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let spec = WorldSpec(
             seed: seed, accounts: accounts, days: days, startDay: startDay, compression: gzip ? .gzip : .none, requestScale: requestScale)
-        let summary = try SimulateCommand.write(spec, to: out)
+        let summary = try SimulateCommand.write(spec, to: out, capture: pcap)
         Terminal.say("wrote \(summary.lines) log lines (\(Terminal.bytes(summary.bytes))) for \(accounts) accounts to \(out)")
         Terminal.emit(summary)
     }
 
-    static func write(_ spec: WorldSpec, to dir: String) throws -> WorldSummary {
+    static func write(_ spec: WorldSpec, to dir: String, capture: Bool = false) throws -> WorldSummary {
         do {
-            let summary = try WorldSimulator.write(spec, to: dir) { lines in
+            let summary = try WorldSimulator.write(spec, to: dir, capture: capture) { lines in
                 if Terminal.isTerminal { FileHandle.standardError.write(Data("\r\u{1B}[Ksimulating: \(Terminal.count(lines)) lines".utf8)) }
             }
             try WorldGeoIP.build(world: dir)

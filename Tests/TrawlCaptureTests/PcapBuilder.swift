@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import TrawlCapture
 
 /// Builds capture files byte by byte for tests: a classic pcap header and records around
 /// frames made here (Ethernet, VLAN, SLL, SLL2, raw IP, BSD loopback; IPv4 and IPv6; TCP
@@ -16,23 +17,11 @@ enum PcapBuilder {
         var wireLength: Int?
     }
 
-    /// A classic pcap file (microsecond timestamps, little-endian).
+    /// A classic pcap file (microsecond timestamps, little-endian), as `PcapWriter` writes it.
     static func file(linkType: UInt32, snapLength: UInt32 = 262_144, _ records: [Record]) -> [UInt8] {
         var out: [UInt8] = []
-        le32(0xA1B2_C3D4, &out)
-        le16(2, &out)
-        le16(4, &out)
-        le32(0, &out)
-        le32(0, &out)
-        le32(snapLength, &out)
-        le32(linkType, &out)
-        for r in records {
-            le32(UInt32(r.micros / 1_000_000), &out)
-            le32(UInt32(r.micros % 1_000_000), &out)
-            le32(UInt32(r.bytes.count), &out)
-            le32(UInt32(r.wireLength ?? r.bytes.count), &out)
-            out += r.bytes
-        }
+        PcapWriter.appendFileHeader(linkType: linkType, snapLength: snapLength, to: &out)
+        for r in records { PcapWriter.appendRecord(micros: r.micros, frame: r.bytes, wireLength: r.wireLength, to: &out) }
         return out
     }
 

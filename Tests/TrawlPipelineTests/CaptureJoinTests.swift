@@ -76,10 +76,53 @@ import TrawlPipeline
         #expect(OSFamily.linux.fits(claimed: .android))
     }
 
+    /// tls12.pcap's ClientHello is Firefox's (NSS): a Firefox User-Agent fits; a Chrome one
+    /// contradicts it but NSS is no relay's stack; the log's own ja4 (Python's) wins over the
+    /// capture's and makes a Chrome User-Agent a relay's.
+    @Test func tlsStackAgainstTheUserAgent() throws {
+        let t = "2023-12-26T15:53:54.925Z", ip = "192.168.133.129"
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+        let f = try run(
+            window: 600,
+            [
+                Self.line("acct-firefox", t, ip, 36372, ua: "Mozilla/5.0 (X11; Linux x86_64; rv:145.0) Gecko/20100101 Firefox/145.0"),
+                Self.line("acct-chrome", t, ip, 36372, ua: chrome),
+                Self.line("acct-relay", t, ip, 36372, ja4: "t13d1812h1_85036bcba153_b26ce05bbdd6", ua: chrome),
+                Self.line("acct-unjoined", t, ip, 1, ua: chrome),
+            ])
+        #expect(f["acct-firefox"]?["tls_ua_mismatch_share"] == .number(0))
+        #expect(f["acct-firefox"]?["relay_stack_share"] == .number(0))
+        #expect(f["acct-chrome"]?["tls_ua_mismatch_share"] == .number(1))
+        #expect(f["acct-chrome"]?["relay_stack_share"] == .number(0))
+        #expect(f["acct-relay"]?["tls_ua_mismatch_share"] == .number(1))
+        #expect(f["acct-relay"]?["relay_stack_share"] == .number(1))
+        #expect(f["acct-unjoined"]?["tls_ua_mismatch_share"] == nil)
+    }
+
     @Test func theWindowBoundsTheJoin() throws {
         let f = try run(window: 1, [Self.line("acct-late", "2023-12-26T15:53:54.925Z", "192.168.133.129", 36372)])
         #expect(f["acct-late"]?["distinct_ja4"] == nil)
         #expect(f["acct-late"]?["tunnel_share"] == nil)
+    }
+
+    /// A broken stack table stops the run with its file and line (status 65), pcap or not.
+    @Test func aBadStackTableIsExit65() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try dir.write("logs/day.jsonl", text: Self.line("a", "2023-12-26T15:53:54.925Z", "192.0.2.1", 1) + "\n")
+        let rules = dir.file("rules")
+        try FileManager.default.copyItem(atPath: repositoryRoot() + "/rules", toPath: rules)
+        let table = rules + "/tls_stacks.yaml"
+        let text = try String(contentsOfFile: table, encoding: .utf8)
+        try text.replacingOccurrences(of: "stacks: [go]", with: "stacks: [golang]").write(toFile: table, atomically: true, encoding: .utf8)
+        let line = text.components(separatedBy: "\n").firstIndex { $0.contains("stacks: [go]") }! + 1
+        var o = AnalyzeOptions(inputs: [dir.file("logs")])
+        o.databasePath = dir.file("cases.sqlite")
+        o.rulesDirectory = rules
+        let error = #expect(throws: PipelineError.self) { try BatchAnalyzer.run(o) }
+        #expect(error?.exitCode == 65)
+        #expect(error?.message.contains("tls_stacks.yaml:\(line):") == true)
+        #expect(error?.message.contains("unknown stack `golang`") == true)
     }
 
     @Test func aMissingCaptureIsExit66() throws {
