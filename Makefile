@@ -10,11 +10,11 @@
 
 SWIFT        ?= swift
 BUILD_FLAGS  ?=
-APT_PACKAGES := libsqlite3-dev libpcap-dev libmaxminddb-dev zlib1g-dev libzstd-dev libisal-dev pkg-config gzip zstd tzdata mmdb-bin tshark
+APT_PACKAGES := libsqlite3-dev libpcap-dev libmaxminddb-dev zlib1g-dev libzstd-dev libisal-dev pkg-config gzip zstd tzdata mmdb-bin
 # mmdb-bin: mmdblookup, MaxMind's reader, checks the databases `trawl intel build` writes.
 # tzdata: client_timezone and GeoIP time zones are compared through the system's zone files.
-# tshark: `make bench` times it over the same capture as `trawl capture` (JA3); only the
-# bench looks for it, and skips that comparison when it is missing and cannot be installed.
+# tshark is not in this list: only `make bench` needs it (it times tshark's JA3 over the same
+# capture as `trawl capture`), so the bench installs it, or skips that comparison when not root.
 # Debian puts maxminddb.h in the multiarch folder (/usr/include/x86_64-linux-gnu/).
 MAXMINDDB_H  := $(or $(firstword $(wildcard /usr/include/maxminddb.h /usr/include/*/maxminddb.h)),/usr/include/maxminddb.h)
 HEADERS      := /usr/include/sqlite3.h /usr/include/pcap.h $(MAXMINDDB_H) /usr/include/zlib.h \
