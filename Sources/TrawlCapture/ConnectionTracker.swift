@@ -80,6 +80,8 @@ struct ConnectionTracker {
     let options: CaptureOptions
     let extractor: SYNSignatureExtractor
     let fingerprinter: TLSFingerprinter
+    /// Fingerprints of the ClientHellos seen so far, by what they are computed from.
+    var fingerprints = TLSFingerprintCache()
     private var index: [FlowKey: Int32] = [:]
     private var flows: ContiguousArray<Flow> = []
     private var freeSlots: [Int32] = []
@@ -251,7 +253,7 @@ struct ConnectionTracker {
         let record = CaptureRecord(
             stream: flow.stream, client: flow.client, server: flow.server, firstSeenMicros: flow.firstMicros,
             lastSeenMicros: flow.lastMicros, clientEvidence: flow.evidence, syn: flow.hasSYN ? extractor.signature(flow.syn) : nil,
-            tls: parser.hellos.map(fingerprinter.fingerprint), http: parser.http, proxy: parser.proxy,
+            tls: parser.hellos.map { fingerprints.fingerprint($0, fingerprinter) }, http: parser.http, proxy: parser.proxy,
             clientPackets: flow.clientPackets, serverPackets: flow.serverPackets, clientBytes: flow.clientBytes,
             serverBytes: flow.serverBytes, end: end, issue: issue)
         flows[f].clientStream = ClientStream()

@@ -145,3 +145,43 @@ public struct TLSFingerprinter: Sendable {
     /// The first 12 hex digits of the SHA-256 of `text`.
     static func truncatedHash(_ text: String) -> String { String(Digest.sha256Hex(Array(text.utf8)).prefix(12)) }
 }
+
+/// Remembers the fingerprints of recent ClientHellos by the fields they are computed
+/// from (GREASE values left out, as the fingerprints leave them out).
+///
+/// A capture holds a few client stacks over many connections, and each fingerprint costs
+/// two SHA-256 and one MD5 digest plus the text around them: on a world's edge capture
+/// (180,000 connections) that was most of the read. Bounded: emptied past `capacity`
+/// entries, so random hellos cost a lookup more, never memory.
+struct TLSFingerprintCache: Sendable {
+    static let capacity = 4096
+
+    private struct Key: Hashable, Sendable {
+        var legacyVersion: UInt16
+        var ciphers: [UInt16]
+        var extensions: [UInt16]
+        var versions: [UInt16]
+        var signatures: [UInt16]
+        var groups: [UInt16]
+        var pointFormats: [UInt8]
+        var alpn: [UInt8]
+    }
+
+    private var entries: [Key: TLSFingerprint] = [:]
+
+    mutating func fingerprint(_ hello: ClientHello, _ fingerprinter: TLSFingerprinter) -> TLSFingerprint {
+        func kept(_ values: [UInt16]) -> [UInt16] { values.filter { !ClientHello.isGREASE($0) } }
+        let key = Key(
+            legacyVersion: hello.legacyVersion, ciphers: kept(hello.cipherSuites), extensions: kept(hello.extensions),
+            versions: kept(hello.supportedVersions), signatures: kept(hello.signatureAlgorithms),
+            groups: kept(hello.supportedGroups), pointFormats: hello.ecPointFormats, alpn: hello.firstALPNBytes)
+        if var known = entries[key] {
+            known.hello = hello
+            return known
+        }
+        let computed = fingerprinter.fingerprint(hello)
+        if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+        entries[key] = computed
+        return computed
+    }
+}
