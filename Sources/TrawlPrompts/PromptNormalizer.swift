@@ -18,6 +18,8 @@ import TrawlModel
 /// - Complexity: O(n) in the prompt's bytes.
 public struct PromptNormalizer: Sendable {
     var wide: [UInt8] = []
+    var skeletonScratch: [UInt8] = []
+    var foldedScratch: [UInt8] = []
 
     public init() {}
 
@@ -39,18 +41,23 @@ public struct PromptNormalizer: Sendable {
         skeleton.removeAll()
         foldWidths(utf8)
         let table = ScalarClass.table
+        let capacity = SkeletonScanner.Output.capacity(for: wide.count)
+        if skeletonScratch.count < capacity {
+            skeletonScratch = [UInt8](repeating: 0, count: capacity)
+            foldedScratch = [UInt8](repeating: 0, count: capacity)
+        }
         table.withUnsafeBufferPointer { tp in
             wide.withUnsafeBufferPointer { wp in
-                var scanner = SkeletonScanner(text: wp, table: tp)
-                swap(&scanner.sk.bytes, &skeleton.bytes)
-                swap(&scanner.fo.bytes, &skeleton.folded)
-                swap(&scanner.tokens, &skeleton.tokens)
-                scanner.sk.bytes.reserveCapacity(wp.count)
-                scanner.fo.bytes.reserveCapacity(wp.count + 8)
-                scanner.scan(0, wp.count, on: true)
-                swap(&scanner.sk.bytes, &skeleton.bytes)
-                swap(&scanner.fo.bytes, &skeleton.folded)
-                swap(&scanner.tokens, &skeleton.tokens)
+                skeletonScratch.withUnsafeMutableBufferPointer { sp in
+                    foldedScratch.withUnsafeMutableBufferPointer { fp in
+                        var scanner = SkeletonScanner(text: wp, table: tp, skeleton: sp, folded: fp)
+                        swap(&scanner.tokens, &skeleton.tokens)
+                        scanner.scan(0, wp.count, on: true)
+                        swap(&scanner.tokens, &skeleton.tokens)
+                        skeleton.bytes.append(contentsOf: UnsafeBufferPointer(start: scanner.sk.base, count: scanner.sk.count))
+                        skeleton.folded.append(contentsOf: UnsafeBufferPointer(start: scanner.fo.base, count: scanner.fo.count))
+                    }
+                }
             }
         }
     }

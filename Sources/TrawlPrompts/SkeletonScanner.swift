@@ -11,17 +11,40 @@ enum Placeholder: Int {
 /// Pass 2 of ``PromptNormalizer``: reads width-folded text (valid UTF-8, whitespace already
 /// one space or one newline) and writes the skeleton, the folded text and the tokens.
 struct SkeletonScanner {
-    /// One output text and what was last written to it, for the spacing rules.
+    /// One output text and what was last written to it, for the spacing rules. Writes go
+    /// to a buffer the normaliser sized (``capacity(for:)``), not through `Array.append`,
+    /// whose uniqueness checks per byte cost a third of the scan.
     struct Output {
         enum Kind { case none, word, cjk, open, close, other }
-        var bytes: [UInt8] = []
+        let base: UnsafeMutablePointer<UInt8>
+        let capacity: Int
+        var count = 0
         var last = Kind.none
         var pending = false
+
+        init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+            base = buffer.baseAddress!
+            capacity = buffer.count
+        }
+
+        /// Bytes an output of `n` width-folded input bytes may need: a placeholder is at most
+        /// five bytes for each byte it replaces (`1` → `<num>`), plus the space before it.
+        static func capacity(for n: Int) -> Int { 6 * n + 16 }
+
+        @inline(__always) mutating func append(_ b: UInt8) {
+            precondition(count < capacity)
+            base[count] = b
+            count += 1
+        }
+
+        @inline(__always) mutating func append(_ bytes: [UInt8]) {
+            for b in bytes { append(b) }
+        }
 
         /// Writes the space a pending whitespace run stands for, if `kind` wants one.
         @inline(__always) mutating func put(_ kind: Kind) {
             if pending {
-                if last != .none && last != .cjk && last != .open && kind != .cjk && kind != .close { bytes.append(32) }
+                if last != .none && last != .cjk && last != .open && kind != .cjk && kind != .close { append(32) }
                 pending = false
             }
             last = kind
@@ -36,8 +59,8 @@ struct SkeletonScanner {
     let table: UnsafeBufferPointer<UInt32>
     let placeholderBytes = Placeholder.bytes
     let placeholderHashes = Placeholder.hashes
-    var sk = Output()
-    var fo = Output()
+    var sk: Output
+    var fo: Output
     var tokens: [PromptToken] = []
     /// No e-mail starts before this offset (a local part scanned from earlier found no `@`).
     var emailFailUntil = 0
@@ -45,10 +68,15 @@ struct SkeletonScanner {
     var memoFrom = SIMD8<Int>(repeating: -1)
     var memoTo = SIMD8<Int>(repeating: -1)
 
-    init(text: UnsafeBufferPointer<UInt8>, table: UnsafeBufferPointer<UInt32>) {
+    init(
+        text: UnsafeBufferPointer<UInt8>, table: UnsafeBufferPointer<UInt32>, skeleton: UnsafeMutableBufferPointer<UInt8>,
+        folded: UnsafeMutableBufferPointer<UInt8>
+    ) {
         t = text
         n = text.count
         self.table = table
+        sk = Output(skeleton)
+        fo = Output(folded)
     }
 
     /// Scans `start ..< end`; with `on` false (inside quotes or code) only the folded text is written.
@@ -130,12 +158,12 @@ struct SkeletonScanner {
             if ScalarClass.isCJK(v) {
                 if on {
                     sk.put(.cjk)
-                    let from = sk.bytes.count
-                    for k in i..<(i + len) { sk.bytes.append(t[k]) }
+                    let from = sk.count
+                    for k in i..<(i + len) { sk.append(t[k]) }
                     tokens.append(PromptToken(hash: hashOfOutput(from), isCJK: true))
                 }
                 fo.put(.cjk)
-                for k in i..<(i + len) { fo.bytes.append(t[k]) }
+                for k in i..<(i + len) { fo.append(t[k]) }
                 i += len
                 continue
             }
@@ -175,24 +203,24 @@ struct SkeletonScanner {
     @inline(__always) mutating func punct(_ i: Int, _ len: Int, _ kind: Output.Kind, on: Bool) {
         if on { punct(i, len, kind) }
         fo.put(kind)
-        for k in i..<(i + len) { fo.bytes.append(t[k]) }
+        for k in i..<(i + len) { fo.append(t[k]) }
     }
 
     /// Copies punctuation (or a quote mark) to the skeleton only.
     @inline(__always) mutating func punct(_ i: Int, _ len: Int, _ kind: Output.Kind) {
         sk.put(kind)
-        for k in i..<(i + len) { sk.bytes.append(t[k]) }
+        for k in i..<(i + len) { sk.append(t[k]) }
     }
 
     /// Writes a placeholder into the skeleton, as a token.
     @inline(__always) mutating func placeholder(_ p: Placeholder) {
         sk.put(.word)
-        sk.bytes.append(contentsOf: placeholderBytes[p.rawValue])
+        sk.append(placeholderBytes[p.rawValue])
         tokens.append(PromptToken(hash: placeholderHashes[p.rawValue], isCJK: false))
     }
 
     @inline(__always) func hashOfOutput(_ from: Int) -> UInt64 {
-        sk.bytes.withUnsafeBytes { stableHash(UnsafeRawBufferPointer(rebasing: $0[from...])) }
+        stableHash(UnsafeRawBufferPointer(start: sk.base + from, count: sk.count - from))
     }
 
     /// The offset of the closer of `kind` at or after `from`, or nil.
@@ -356,22 +384,37 @@ struct SkeletonScanner {
     @inline(__always) mutating func emit(_ p: Placeholder, on: Bool) {
         if on { placeholder(p) }
         fo.put(.word)
-        fo.bytes.append(contentsOf: placeholderBytes[p.rawValue])
+        fo.append(placeholderBytes[p.rawValue])
     }
 
     /// The case-folded word in the folded text, and in the skeleton as itself or as `as`.
     mutating func emitFolded(_ i: Int, _ j: Int, as p: Placeholder?, on: Bool) {
         fo.put(.word)
-        let from = fo.bytes.count
+        let from = fo.count
         var k = i
         while k < j {
             let c = t[k]
             if c < 0x80 {
-                fo.bytes.append((c &- 65) < 26 ? c | 0x20 : c)
+                fo.append((c &- 65) < 26 ? c | 0x20 : c)
                 k += 1
             } else {
                 let (v, len) = decodeValid(t, k)
-                appendUTF8(ScalarClass.fold(v, table), to: &fo.bytes)
+                let f = ScalarClass.fold(v, table)
+                if f < 0x80 {
+                    fo.append(UInt8(f))
+                } else if f < 0x800 {
+                    fo.append(UInt8(0xC0 | f >> 6))
+                    fo.append(UInt8(0x80 | f & 0x3F))
+                } else if f < 0x10000 {
+                    fo.append(UInt8(0xE0 | f >> 12))
+                    fo.append(UInt8(0x80 | (f >> 6) & 0x3F))
+                    fo.append(UInt8(0x80 | f & 0x3F))
+                } else {
+                    fo.append(UInt8(0xF0 | f >> 18))
+                    fo.append(UInt8(0x80 | (f >> 12) & 0x3F))
+                    fo.append(UInt8(0x80 | (f >> 6) & 0x3F))
+                    fo.append(UInt8(0x80 | f & 0x3F))
+                }
                 k += len
             }
         }
@@ -380,8 +423,8 @@ struct SkeletonScanner {
             placeholder(p)
         } else {
             sk.put(.word)
-            let start = sk.bytes.count
-            sk.bytes.append(contentsOf: fo.bytes[from...])
+            let start = sk.count
+            for k in from..<fo.count { sk.append(fo.base[k]) }
             tokens.append(PromptToken(hash: hashOfOutput(start), isCJK: false))
         }
     }

@@ -99,6 +99,20 @@ struct PromptNormalizerTests {
         #expect(skeleton.text == "a\u{FFFD}b\u{FFFD}\u{FFFD}")
     }
 
+    /// Placeholders longer than what they replace: the output buffers must hold the worst case.
+    @Test func placeholdersLongerThanTheirTextFit() {
+        var normalizer = PromptNormalizer()
+        #expect(
+            normalizer.normalize(String(repeating: "1 ", count: 3000)).text == Array(repeating: "<num>", count: 3000).joined(separator: " ")
+        )
+        #expect(normalizer.normalize(String(repeating: "1(", count: 3000)).text == String(repeating: "<num>(", count: 3000))
+        #expect(
+            normalizer.normalize(String(repeating: "`` ", count: 3000)).text
+                == Array(repeating: "<code>", count: 3000).joined(separator: " "))
+        #expect(normalizer.normalize(String(repeating: "1", count: 1)).text == "<num>")
+        #expect(normalizer.normalize(String(repeating: "Ⱥ", count: 3000)).folded.count == 9000)
+    }
+
     /// Openers without closers stay punctuation and the words after them are still read
     /// (the closer searches remember where no closer is, so this stays linear).
     @Test func unmatchedOpenersArePunctuation() {
