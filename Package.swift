@@ -43,6 +43,11 @@ let package = Package(
         // -DFUZZING; a normal build only writes the seed corpus (see its main.swift).
         .target(name: "CFuzzerDriver", path: "Sources/CFuzzerDriver"),
         .executableTarget(name: "TrawlCaptureFuzz", dependencies: ["TrawlCapture", "CFuzzerDriver"], swiftSettings: strict),
+        // Prompt skeletons, SimHash/MinHash, phrase lexicons and redaction (issue 5's foundation).
+        .target(
+            name: "TrawlPrompts",
+            dependencies: ["TrawlModel", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         .target(
             name: "TrawlFeatures",
             dependencies: ["TrawlModel", .product(name: "Yams", package: "Yams")],
@@ -93,6 +98,7 @@ let package = Package(
         .testTarget(name: "TrawlGeoTests", dependencies: ["TrawlGeo", "TrawlModel", "CMaxMindDB", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TrawlCaptureTests", dependencies: ["TrawlCapture", "TrawlModel", "CPcap", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TrawlPromptsTests", dependencies: ["TrawlPrompts", "TrawlModel", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlFeaturesTests", dependencies: ["TrawlFeatures", "TrawlIngest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlRulesTests", dependencies: ["TrawlRules", "TrawlFeatures", "TestSupport"], swiftSettings: strict),
         .testTarget(
