@@ -65,7 +65,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "TrawlSimulator",
-            dependencies: ["TrawlModel", "TrawlCapture", "CZlib"],
+            dependencies: ["TrawlModel", "TrawlCapture", "TrawlPrompts", "CZlib"],
             swiftSettings: strict),
         .target(
             name: "TrawlPipeline",
@@ -107,7 +107,8 @@ let package = Package(
                 "TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlModel", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "TrawlSimulatorTests", dependencies: ["TrawlSimulator", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "TrawlSimulatorTests", dependencies: ["TrawlSimulator", "TrawlPrompts", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TrawlPipelineTests",
             dependencies: [

@@ -136,11 +136,11 @@ extension ActivityGenerator {
             exit()
         case .distillation:
             if world.operators[p.operatorIndex].farm.isEmpty { exit() } else { server() }
-        case .evasiveDistillation:
+        case .evasiveDistillation, .thinDistillation:
             // A script dressed as the clients it names.
             stack = .python
             exit()
-        case .heavyAutomation:
+        case .heavyAutomation, .agentFixedSystem:
             server()
         case .vpnUser:
             device()
@@ -148,10 +148,10 @@ extension ActivityGenerator {
         case .carrierCGNAT:
             device()
             if roll < 50 { deficit = UInt16(40 + (accountHash >> 32) % 21) }
-        case .officeNAT, .teamManyKeys, .universityNAT:
+        case .officeNAT, .teamManyKeys, .universityNAT, .teamPromptLibrary:
             device()
             if roll < 10 { deficit = 80 }  // a firewall that clamps the MSS
-        case .individual, .traveller, .powerUser:
+        case .individual, .traveller, .powerUser, .benchmarkBurst:
             device()
             if roll < 15 { deficit = 8 }  // PPPoE
         }

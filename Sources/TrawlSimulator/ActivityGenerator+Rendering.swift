@@ -141,14 +141,16 @@ extension ActivityGenerator {
         out.append(",\"latency_ms\":")
         out.appendInt(q.latency)
         if present(45, 31) { out.append(q.rateLimited ? ",\"rate_limited\":true" : ",\"rate_limited\":false") }
-        // Prompt text and/or its SimHash: 70% text, 15% both, 12.5% hash only, 2.5% neither.
+        // Prompt text with its SimHash (85%), the SimHash alone (12.5%), neither (2.5%); the
+        // system prompt on 3 in 4 lines of the first two kinds. Without prompt text
+        // (`promptText` off) the same lines keep only the SimHash.
         let mode = Int((bits >> 50) & 127)
         let withText = mode < 109
-        let withHash = mode >= 90 && mode < 125
-        if withText || withHash {
+        let withHash = mode < 125
+        if withHash {
             text.removeAll(keepingCapacity: true)
             PromptSource.shared.write(q.promptGroup, template: Int(q.promptTemplate), seed: q.promptSeed, into: &text)
-            if withText {
+            if withText && promptText {
                 var nonASCII = false
                 for c in text where c >= 0x80 {
                     nonASCII = true
@@ -159,18 +161,15 @@ extension ActivityGenerator {
                 text.withUnsafeBufferPointer { out.appendJSONEscaped($0, asciiOnly: asciiOnly) }
                 out.append(UInt8(ascii: "\""))
             }
-            if q.system >= 0 && (bits >> 59) & 3 != 0 {
+            if promptText && q.system != -1 && (bits >> 59) & 3 != 0 {
                 out.append(",\"system_prompt\":\"")
-                PromptSource.shared.systemPrompts[Int(q.system)].withUnsafeBufferPointer {
-                    out.appendJSONEscaped($0, asciiOnly: (bits >> 61) & 1 == 1)
-                }
+                let system = q.system >= 0 ? PromptSource.shared.systemPrompts[Int(q.system)] : p.systemPrompt
+                system.withUnsafeBufferPointer { out.appendJSONEscaped($0, asciiOnly: (bits >> 61) & 1 == 1) }
                 out.append(UInt8(ascii: "\""))
             }
-            if withHash {
-                out.append(",\"prompt_simhash\":\"")
-                out.appendHex(text.withUnsafeBufferPointer { SimHash.of($0) }, digits: 16)
-                out.append(UInt8(ascii: "\""))
-            }
+            out.append(",\"prompt_simhash\":\"")
+            out.appendHex(text.withUnsafeBufferPointer { hasher.simHash($0) }, digits: 16)
+            out.append(UInt8(ascii: "\""))
         }
         out.append("}\n")
     }

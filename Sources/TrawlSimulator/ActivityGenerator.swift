@@ -18,6 +18,10 @@ struct ActivityGenerator {
     /// Write the world's capture (`simulate --pcap`): connections are noted beside the lines,
     /// and the lines leave out `ja4` (the capture carries the TLS fingerprints).
     var capture = false
+    /// Write `prompt` and `system_prompt` text (off for `simulate --no-prompt-text`: the lines
+    /// keep `prompt_simhash` and are otherwise byte for byte the same).
+    var promptText = true
+    var hasher = PromptHasher()
     /// The account-day's connections by client address and port, with their last use.
     var openConnections: [ConnectionKey: Int64] = [:]
 
@@ -34,8 +38,11 @@ struct ActivityGenerator {
         let p = world.accounts[a]
         var rng = SimulationRandom(world.spec.seed, 0xDA7A, UInt64(a), UInt64(day.index))
         switch p.population {
-        case .individual, .carrierCGNAT, .officeNAT, .universityNAT, .vpnUser, .traveller, .teamManyKeys:
+        case .individual, .carrierCGNAT, .officeNAT, .universityNAT, .vpnUser, .traveller, .teamManyKeys, .teamPromptLibrary:
             human(p, day, &rng)
+        case .benchmarkBurst: benchmark(p, day, &rng)
+        case .agentFixedSystem: agent(p, day, &rng)
+        case .thinDistillation: thinDistiller(p, day, &rng)
         case .powerUser: powerUser(p, day, &rng)
         case .heavyAutomation: automation(p, day, &rng)
         case .pooled, .evasivePooled: reseller(p, day, &rng)
@@ -149,6 +156,7 @@ struct ActivityGenerator {
         guard rng.chance(p.activeDays) else { return }
         let weekendFactor: Double
         switch p.rhythm {
+        case .office where p.population == .teamPromptLibrary: weekendFactor = 0.3
         case .office: weekendFactor = 0.1
         case .student: weekendFactor = 0.7
         default: weekendFactor = 0.85
@@ -303,6 +311,13 @@ struct ActivityGenerator {
                 q.promptGroup = rng.chance(0.5) ? .batchJob : .chat
                 q.system = rng.chance(0.5) ? Int16(PromptSource.System.assistant) : -1
                 gap = rng.logNormal(median: 4000, sigma: 1.0)
+            }
+            if p.population == .teamPromptLibrary && q.promptGroup != .toolResult && q.promptGroup != .chatFollowup
+                && rng.chance(0.75)
+            {
+                // Most of the team's own prompts come from its shared library.
+                q.promptGroup = .teamLibrary
+                q.promptTemplate = Int16(rng.pick(world.orgs[p.org].library))
             }
             if q.thinking { q.temperature = -1 }
             q.latency = Self.latency(q, &rng)
@@ -669,6 +684,132 @@ struct ActivityGenerator {
                 context += q.inputTokens + q.outputTokens
                 t += Int64(q.latency) + Int64(rng.logNormal(median: 20000, sigma: 0.8))
             }
+        }
+    }
+
+    // MARK: - Issue 5's hard negatives
+
+    /// A researcher: light use by hand on most days; on the run's day, a script sends
+    /// `burstSize` prompts of one benchmark template (each filled with a data set item)
+    /// through enough parallel workers to finish in about `burstMinutes`, from the same network.
+    private mutating func benchmark(_ p: AccountProfile, _ day: DayContext, _ rng: inout SimulationRandom) {
+        human(p, day, &rng)
+        guard day.index == p.burstDay else { return }
+        fillWeights(p, offsetMinutes: Geography.zones[Int(p.zone)].offsetMinutes)
+        let start = sampleTime(day, &rng)
+        let count = max(1, Int(p.burstSize * day.scale * rng.logNormal(median: 1, sigma: 0.1)))
+        let model: Model = [Model.sonnet, .opus, .haiku][rng.weighted([0.6, 0.25, 0.15])]
+        let maxTokens = min(model.outputCap, rng.pick([1024, 2048, 4096]))
+        let thinking = rng.chance(0.2)
+        // Mean seconds per request (log-normal output tokens, latency and pause factors) sets
+        // how many workers finish the run in `burstMinutes`.
+        let meanOutput = Double(thinking ? 900 : 350) * 1.28
+        let meanSeconds = (0.36 + 0.003 + meanOutput / model.tokensPerSecond) * 1.04 + 0.21
+        let workers = max(1, min(32, Int((Double(count) * meanSeconds / (p.burstMinutes * 60)).rounded(.up))))
+        let client = p.clients[p.clients.count - 1]
+        var clock = [Int64](repeating: start, count: workers)
+        for i in 0..<count {
+            let w = i % workers
+            var q = Request()
+            q.ts = clock[w]
+            q.ip = p.home[0]
+            q.port = Self.port(.sdk, &rng)
+            q.key = 0
+            q.client = client
+            q.model = model
+            q.thinking = thinking
+            q.temperature = thinking ? -1 : 0
+            q.maxTokens = maxTokens
+            q.stream = false
+            q.turns = 1
+            q.inputTokens = Self.tokens(260, 0.4, &rng)
+            q.outputTokens = min(maxTokens, Self.tokens(thinking ? 900 : 350, 0.7, &rng))
+            q.promptGroup = .benchmark
+            q.promptTemplate = p.burstTemplate
+            q.promptSeed = rng.next()
+            q.latency = Self.latency(q, &rng)
+            requests.append(q)
+            clock[w] += Int64(q.latency) + Int64(rng.int(20, 400))
+        }
+    }
+
+    /// A developer's agent: tasks arrive around the clock; each is a short tool loop (the
+    /// task, then tool results) under the account's own long system prompt, which the
+    /// prompt cache serves after the first call.
+    private mutating func agent(_ p: AccountProfile, _ day: DayContext, _ rng: inout SimulationRandom) {
+        let tasks = rng.poisson(p.daily * day.scale * rng.logNormal(median: 1, sigma: 0.15) / 3)
+        let systemTokens = p.systemPrompt.count / 4
+        let temperature = Int16((p.registry.payment >> 7) & 1 == 0 ? 0 : 20)
+        for _ in 0..<tasks {
+            var t = day.start + Int64(rng.int(86_400_000))
+            let length = min(12, rng.geometric(mean: 3))
+            let key = Int16(rng.int(p.keys.count))
+            let ip = rng.pick(p.home)
+            let port = Self.port(.sdk, &rng)
+            let model: Model = rng.chance(p.opusShare) ? .opus : .sonnet
+            var context = 0
+            for r in 0..<length {
+                var q = Request()
+                q.ts = t
+                q.ip = ip
+                q.port = port
+                q.key = key
+                q.client = p.clients[0]
+                q.model = model
+                q.temperature = temperature
+                q.maxTokens = 4096
+                q.stream = false
+                q.turns = Int16(1 + 2 * r)
+                q.system = Int16(PromptSource.System.own)
+                q.promptGroup = r == 0 ? .agentTask : .toolResult
+                q.promptSeed = rng.next()
+                q.inputTokens = Self.tokens(r == 0 ? 250 : 900, 0.8, &rng) + context / 5
+                q.cacheRead = systemTokens + context * 4 / 5
+                q.outputTokens = min(q.maxTokens, Self.tokens(260, 0.8, &rng))
+                q.latency = Self.latency(q, &rng)
+                requests.append(q)
+                context += q.inputTokens + q.outputTokens
+                t += Int64(q.latency) + Int64(rng.logNormal(median: 900, sigma: 0.7))
+            }
+        }
+    }
+
+    // MARK: - Thin distillation
+
+    /// One of a thin operator's many accounts: a person's rhythm and a modest volume from the
+    /// day's sticky exit, but every request single-turn, a coercion template of the operator
+    /// filled from the task taxonomy, thinking on and `max_tokens` at the model's cap.
+    private mutating func thinDistiller(_ p: AccountProfile, _ day: DayContext, _ rng: inout SimulationRandom) {
+        guard rng.chance(0.9) else { return }
+        let op = world.operators[p.operatorIndex]
+        fillWeights(p, offsetMinutes: Geography.zones[Int(p.zone)].offsetMinutes)
+        let n = rng.poisson(p.daily * day.scale * rng.logNormal(median: 1, sigma: 0.3))
+        let ip = rng.pick(p.exits)
+        let client = p.clients[0]
+        let family = ClientCatalog.all[Int(client)].family
+        for _ in 0..<n {
+            var q = Request()
+            q.ts = sampleTime(day, &rng)
+            q.ip = ip
+            q.port = Self.port(family, &rng)
+            q.key = Int16(rng.int(p.keys.count))
+            q.client = client
+            q.lang = family == .sdk ? -1 : p.lang
+            q.zone = family == .sdk ? -1 : p.zone
+            q.model = rng.chance(0.9) ? op.model : op.model == .opus ? .sonnet : .opus
+            q.thinking = rng.chance(0.9)
+            q.temperature = q.thinking ? -1 : 100
+            q.maxTokens = q.model.outputCap
+            q.stream = true
+            q.session = family == .sdk ? 0 : rng.next() | 1
+            q.turns = 1
+            q.inputTokens = Self.tokens(420, 0.35, &rng)
+            q.outputTokens = min(q.maxTokens, Self.tokens(8000, 0.55, &rng))
+            q.promptGroup = .distillCoercion
+            q.promptTemplate = Int16(rng.pick(op.templates))
+            q.promptSeed = rng.next()
+            q.latency = Self.latency(q, &rng)
+            requests.append(q)
         }
     }
 }

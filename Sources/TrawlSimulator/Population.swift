@@ -1,4 +1,4 @@
-/// The behaviour that generated an account: nine benign populations and four abusive ones.
+/// The behaviour that generated an account: twelve benign populations and five abusive ones.
 ///
 /// Each has a share of the world's accounts (`share`), tuned so that a 2,000-account world
 /// has at least 40 accounts in every population and at least 100 pooled ones.
@@ -23,6 +23,16 @@ public enum Population: String, CaseIterable, Sendable, Codable {
     /// sessions a day, bursts of 3–8 long requests in flight, windows filled to 60–100% of
     /// the plan and now and then past it, from one or two networks with a sleep gap.
     case powerUser = "power_user"
+    /// A researcher's one-off benchmark run: on one day, one template filled with a data
+    /// set's items, 1,000–4,000 single-turn prompts from a script with 4–12 workers within
+    /// about an hour, from the one network the account otherwise uses lightly by hand.
+    case benchmarkBurst = "benchmark_burst"
+    /// A developer's agent: one long system prompt of its own on every request, varied user
+    /// prompts (tasks, then tool results), steady around the clock from a cloud host, 1–2 keys.
+    case agentFixedSystem = "agent_fixed_system"
+    /// A team of 3–10 accounts of one organisation (company domain, office egress, often one
+    /// company card) sharing a prompt library of a dozen templates, in working hours.
+    case teamPromptLibrary = "team_prompt_library"
     /// A reseller's account: many customers through a rotating residential-proxy pool, 24/7, near the plan limit.
     case pooled
     /// A reseller that hides: a daily idle gap, sticky proxies (4–10 a day), 2–3 clients, lower volume.
@@ -31,12 +41,17 @@ public enum Population: String, CaseIterable, Sendable, Codable {
     case distillation
     /// Distillation with varied templates and temperatures and multi-turn wrappers.
     case evasiveDistillation = "evasive_distillation"
+    /// Distillation spread thinly: one operator's 20–150 accounts, each a moderate 40–200
+    /// single-turn prompts a day in a person's rhythm from its own sticky residential exit,
+    /// all from a few reasoning-coercion templates (English and Chinese) filled from a task
+    /// taxonomy, thinking on, `max_tokens` at the cap.
+    case thinDistillation = "thin_distillation"
 
     /// Expected share of accounts.
     public var share: Double {
         switch self {
-        case .individual: 0.39
-        case .carrierCGNAT: 0.12
+        case .individual: 0.35
+        case .carrierCGNAT: 0.10
         case .officeNAT: 0.08
         case .universityNAT: 0.05
         case .vpnUser: 0.04
@@ -44,10 +59,14 @@ public enum Population: String, CaseIterable, Sendable, Codable {
         case .heavyAutomation: 0.03
         case .teamManyKeys: 0.03
         case .powerUser: 0.03
+        case .benchmarkBurst: 0.02
+        case .agentFixedSystem: 0.02
+        case .teamPromptLibrary: 0.02
         case .pooled: 0.08
         case .evasivePooled: 0.04
-        case .distillation: 0.045
-        case .evasiveDistillation: 0.035
+        case .distillation: 0.035
+        case .evasiveDistillation: 0.025
+        case .thinDistillation: 0.02
         }
     }
 
@@ -56,7 +75,7 @@ public enum Population: String, CaseIterable, Sendable, Codable {
         switch self {
         case .pooled: "pooled"
         case .evasivePooled: "proxy_rotation"
-        case .distillation, .evasiveDistillation: "distillation"
+        case .distillation, .evasiveDistillation, .thinDistillation: "distillation"
         default: "benign"
         }
     }

@@ -37,7 +37,7 @@ struct WorldBuilder {
         for (i, p) in populations.enumerated() { members[p, default: []].append(i) }
         b.makeOrgs(
             office: members[.officeNAT] ?? [], university: members[.universityNAT] ?? [],
-            teams: members[.teamManyKeys] ?? [])
+            teams: members[.teamManyKeys] ?? [], libraries: members[.teamPromptLibrary] ?? [])
         for p in Population.allCases where p.isAbusive { b.makeOperators(p, members[p] ?? []) }
         for i in b.accounts.indices { b.fill(i) }
         return World(
@@ -47,7 +47,7 @@ struct WorldBuilder {
 
     // MARK: - Organisations
 
-    private mutating func makeOrgs(office: [Int], university: [Int], teams: [Int]) {
+    private mutating func makeOrgs(office: [Int], university: [Int], teams: [Int], libraries: [Int]) {
         var rest = office
         rng.shuffle(&rest)
         while !rest.isEmpty {
@@ -65,6 +65,20 @@ struct WorldBuilder {
             rest.removeFirst(size)
         }
         for a in teams { accounts[a].org = newOrg(kind: .business, egress: rng.int(1, 3)) }
+        // Teams sharing a prompt library: 3–10 accounts, a dozen of the library templates,
+        // and more often than not one company card for all of them.
+        rest = libraries
+        rng.shuffle(&rest)
+        let bank = PromptSource.shared.count(.teamLibrary)
+        while !rest.isEmpty {
+            var size = min(rest.count, rng.int(3, 10))
+            if rest.count - size < 3 { size = rest.count }
+            let org = newOrg(kind: .business, egress: rng.int(1, 2))
+            orgs[org].library = rng.sample(min(bank, rng.int(10, 14)), of: bank)
+            orgs[org].payment = rng.chance(0.6) ? rng.next() | 1 : 0
+            for a in rest.prefix(size) { accounts[a].org = org }
+            rest.removeFirst(size)
+        }
     }
 
     private mutating func newOrg(kind: NetworkKind, egress: Int) -> Int {
@@ -96,7 +110,13 @@ struct WorldBuilder {
     private mutating func makeOperators(_ population: Population, _ members: [Int]) {
         var rest = members
         rng.shuffle(&rest)
-        let (lo, hi): (Double, Double) = population == .pooled ? (5, 60) : population == .evasivePooled ? (4, 30) : (5, 40)
+        let (lo, hi): (Double, Double) =
+            switch population {
+            case .pooled: (5, 60)
+            case .evasivePooled: (4, 30)
+            case .thinDistillation: (20, 150)
+            default: (5, 40)
+            }
         while !rest.isEmpty {
             var size = Int(rng.logUniform(lo, hi))
             if rest.count <= Int(hi) && rest.count - size < Int(lo) {
@@ -212,6 +232,16 @@ struct WorldBuilder {
             op.zone = Int16(rng.pick(c.zones))
             op.lang = Int16(rng.pick(c.languages))
             op.model = rng.chance(0.5) ? .opus : .sonnet
+        case .thinDistillation:
+            op.proxyPool = proxyPool(size: max(60, n * 3), countryCount: rng.int(2, 8))
+            op.clients = [
+                Int16(rng.pick(ClientCatalog.officialSDK)), Int16(rng.pick(ClientCatalog.officialSDK)),
+                Int16(rng.pick(ClientCatalog.cli.prefix(10).map { $0 })),
+            ]
+            // One to three English templates and one Chinese.
+            let english = PromptSource.englishCoercion, chinese = PromptSource.chineseCoercion
+            op.templates = rng.sample(rng.int(1, 3), of: english.count).map { english[$0] } + [rng.pick(chinese)]
+            op.model = rng.chance(0.5) ? .opus : .sonnet
         default:
             preconditionFailure("not an abusive population")
         }
@@ -301,14 +331,19 @@ struct WorldBuilder {
                 a.v6Provider = a.provider
                 a.v6Share = rng.uniform(0.4, 0.9)
             }
-        case .officeNAT, .teamManyKeys:
+        case .officeNAT, .teamManyKeys, .teamPromptLibrary:
             let org = orgs[a.org]
             a.country = org.country
             a.zone = org.zone
             a.lang = Int16(rng.pick(Geography.countries[org.country].languages))
             a.rhythm = .office
             a.home = org.egress
-            if p == .officeNAT {
+            if p == .teamPromptLibrary {
+                a.plan = .team
+                a.clients = humanClients(cli: 0.3, browser: 0.6, mobile: 0, sdk: 0.1)
+                a.daily = rng.logUniform(30, 200)
+                a.activeDays = rng.uniform(0.8, 0.97)
+            } else if p == .officeNAT {
                 a.plan = rng.chance(0.6) ? .team : .pro
                 a.clients = humanClients(cli: 0.4, browser: 0.55, mobile: 0, sdk: 0.05)
                 a.daily = rng.logUniform(20, 200)
@@ -392,6 +427,32 @@ struct WorldBuilder {
                 // Dual-stack host: one stable IPv6 address beside the IPv4 ones.
                 a.home.append(IPAddress(high: catalog.providers[cloud].v6Prefix | (rng.next() & 0xFFFF_FFFF), low: rng.next() | 1))
             }
+        case .benchmarkBurst:
+            // A researcher: light use by hand, and on one day a scripted run from the same place.
+            locale(&a, country: rng.weighted(Geography.userWeights))
+            personal(&a)
+            a.plan = [Plan.api, .max20x, .max5x][rng.weighted([0.5, 0.3, 0.2])]
+            a.clients = [humanClients(cli: 0.5, browser: 0.5, mobile: 0, sdk: 0)[0], Int16(rng.pick(ClientCatalog.officialSDK))]
+            a.daily = rng.logUniform(5, 40)
+            a.activeDays = rng.uniform(0.4, 0.8)
+            let kind: NetworkKind = rng.chance(0.7) ? .residential : .business
+            let network = catalog.anyProvider(kind, in: a.country, rng: &rng)
+            a.home = [NetworkCatalog.host(in: catalog.random24(network, rng: &rng), rng: &rng)]
+            a.burstDay = rng.int(spec.days)
+            a.burstTemplate = Int16(rng.int(PromptSource.shared.count(.benchmark)))
+            a.burstMinutes = rng.uniform(20, 55)
+            a.burstSize = rng.logUniform(1000, 4000)
+        case .agentFixedSystem:
+            locale(&a, country: rng.weighted(Geography.userWeights))
+            a.rhythm = .flat
+            a.plan = rng.chance(0.7) ? .api : .team
+            a.clients = [Int16(rng.pick(ClientCatalog.officialSDK))]
+            a.daily = rng.logUniform(200, 1200)
+            let cloud = rng.pick(catalog.providers.indices.filter { catalog.providers[$0].kind == .cloud })
+            a.provider = cloud
+            let key = catalog.random24(cloud, rng: &rng)
+            a.home = (0..<rng.int(1, 2)).map { _ in NetworkCatalog.host(in: key, rng: &rng) }
+            a.systemPrompt = PromptSource.shared.agentSystemPrompt(seed: rng.next())
         case .pooled:
             a.rhythm = .always
             a.plan = rng.chance(0.6) ? .max20x : .max5x
@@ -416,6 +477,15 @@ struct WorldBuilder {
             a.plan = [Plan.max20x, .max5x, .pro][rng.weighted([0.4, 0.4, 0.2])]
             a.daily = rng.logUniform(200, 800)
             a.clients = Array(op.clients.prefix(rng.int(2, 3)))
+        case .thinDistillation:
+            // Each account passes for one person: its own locale, rhythm and one or two exits.
+            let op = operators[a.operatorIndex]
+            locale(&a, country: rng.weighted(Geography.userWeights))
+            personal(&a)
+            a.plan = [Plan.max5x, .pro, .max20x][rng.weighted([0.5, 0.3, 0.2])]
+            a.daily = rng.logUniform(40, 200)
+            a.clients = [rng.pick(op.clients)]
+            a.exits = (0..<rng.int(1, 2)).map { _ in rng.pick(op.proxyPool) }
         }
         if a.plan == .free {
             // Terminal agents need a paid plan: free users chat in the browser or the app.
@@ -425,7 +495,8 @@ struct WorldBuilder {
         case .heavyAutomation: a.keys = keys(rng.int(1, 20))
         case .teamManyKeys: a.keys = keys(rng.int(10, 60))
         case .pooled, .evasivePooled: a.keys = keys(rng.int(1, 4))
-        case .distillation, .evasiveDistillation: a.keys = keys(rng.int(1, 3))
+        case .distillation, .evasiveDistillation, .thinDistillation: a.keys = keys(rng.int(1, 3))
+        case .agentFixedSystem: a.keys = keys(rng.int(1, 2))
         default: a.keys = keys(rng.chance(0.3) ? 2 : 1)
         }
         switch a.plan {
@@ -484,7 +555,7 @@ struct WorldBuilder {
         let code = Geography.countries[a.country].code
         if a.population.isAbusive {
             let op = operators[a.operatorIndex]
-            let evasive = a.population == .evasivePooled || a.population == .evasiveDistillation
+            let evasive = a.population != .pooled && a.population != .distillation
             r.createdAt = rng.pick(op.bursts) + Int64(rng.exponential(mean: 3 * 3_600_000))
             let pool = op.proxyPool.isEmpty ? op.farm : op.proxyPool
             r.signupIP = pool.isEmpty ? nil : rng.pick(pool)
@@ -504,9 +575,9 @@ struct WorldBuilder {
             r.signupIP = a.home.first
             r.signupClient = Int16(rng.chance(0.8) ? rng.pick(ClientCatalog.browser) : rng.pick(ClientCatalog.mobileApp))
             switch a.population {
-            case .officeNAT, .teamManyKeys, .universityNAT:
+            case .officeNAT, .teamManyKeys, .universityNAT, .teamPromptLibrary:
                 r.emailDomain = orgs[a.org].domain
-            case .heavyAutomation:
+            case .heavyAutomation, .agentFixedSystem:
                 r.emailDomain = "\(rng.pick(Self.syllables))\(rng.pick(Self.syllables))\(rng.pick(["data", "ops", "ai", "soft"])).com"
             default:
                 r.emailDomain = rng.pick(Self.freemail)
@@ -516,6 +587,7 @@ struct WorldBuilder {
             if a.population == .powerUser { r.phoneCountry = r.billingCountry }
             r.cardCountry = r.billingCountry
             r.payment = a.plan == .free ? 0 : rng.next() | 1
+            if a.population == .teamPromptLibrary && orgs[a.org].payment != 0 { r.payment = orgs[a.org].payment }
             r.kyc = ["none", "passed", "manual"][rng.weighted([0.7, 0.28, 0.02])]
         }
         if a.plan == .free { r.cardCountry = nil }

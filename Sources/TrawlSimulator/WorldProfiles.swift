@@ -43,6 +43,10 @@ struct OrgProfile: Sendable {
     let zone: Int16
     let egress: [IPAddress]
     let domain: String
+    /// `teamLibrary` template indices of the organisation's shared prompt library (empty: none).
+    var library: [Int] = []
+    /// The company card paying for every member account (0: each pays its own).
+    var payment: UInt64 = 0
 }
 
 /// An abusive operator: the accounts it controls and the infrastructure they share.
@@ -119,5 +123,15 @@ struct AccountProfile: Sendable {
     var sessionsPerDay: Double = 0
     /// Power user: the most sub-agents their agent runs at once.
     var agentWidth: Int = 1
+    /// Agent: its own system prompt (requests with `system == PromptSource.System.own`).
+    var systemPrompt: [UInt8] = []
+    /// Benchmark: the day of the run (index in the world), its template, how long it runs
+    /// and how many prompts it sends at `requestScale` 1.
+    var burstDay: Int = -1
+    var burstTemplate: Int16 = -1
+    var burstMinutes: Double = 40
+    var burstSize: Double = 0
+    /// Thin distillation: the account's own sticky exits in the operator's pool.
+    var exits: [IPAddress] = []
     var registry = RegistryRecord()
 }

@@ -19,6 +19,9 @@ import TrawlModel
 ///   (Go, Python, Node.js) through proxy exits whatever User-Agent they forward. The log
 ///   lines then carry no `ja4` (the capture has the TLS fingerprints); everything else in
 ///   the world is the same as without a capture.
+/// - with `promptText` off (`simulate --no-prompt-text`): text-free logs, whose lines keep
+///   `prompt_simhash` but carry no `prompt` or `system_prompt`; every other byte of the
+///   world is the same as with text.
 public enum WorldSimulator {
     /// Accounts per generation chunk; fixed so that output does not depend on the core count.
     static let chunkSize = 512
@@ -31,13 +34,17 @@ public enum WorldSimulator {
     /// names are replaced, and part files of an earlier run in the same day folders removed;
     /// day folders outside this world's days are left alone, so prefer a new folder).
     ///
-    /// - Parameter progress: called on the calling thread after each day with the number
-    ///   of log lines written so far.
+    /// - Parameters:
+    ///   - capture: also write the edge's packet capture.
+    ///   - promptText: write `prompt` and `system_prompt` (otherwise only `prompt_simhash`).
+    ///   - progress: called on the calling thread after each day with the number of log
+    ///     lines written so far.
     /// - Returns: the files written, their total size and the population counts.
     /// - Throws: `SimulatorError` for an invalid spec or an I/O failure.
     /// - Complexity: linear in the lines written; one day of log is held in memory.
     public static func write(
-        _ spec: WorldSpec, to directory: String, capture: Bool = false, progress: ((Int) -> Void)? = nil
+        _ spec: WorldSpec, to directory: String, capture: Bool = false, promptText: Bool = true,
+        progress: ((Int) -> Void)? = nil
     ) throws -> WorldSummary {
         let firstDay = try spec.validated()
         let world = WorldBuilder.build(spec, firstDay: firstDay)
@@ -66,7 +73,7 @@ public enum WorldSimulator {
             let context = DayContext(
                 index: d, start: Int64(dayNumber) * TimestampParser.millisPerDay,
                 weekday: Int((Int64(dayNumber) % 7 + 11) % 7), scale: spec.requestScale)
-            let (arenas, spills) = generate(world, context, &states, capture: capture)
+            let (arenas, spills) = generate(world, context, &states, capture: capture, promptText: promptText)
             let day = SortedDay(arenas: carry + arenas)
             carry = spills
             let parts = partRNG.int(2, 4)
@@ -114,7 +121,7 @@ public enum WorldSimulator {
 
     /// Generates one day for every account, in parallel over fixed chunks of accounts.
     private static func generate(
-        _ world: World, _ day: DayContext, _ states: inout [AccountState], capture: Bool
+        _ world: World, _ day: DayContext, _ states: inout [AccountState], capture: Bool, promptText: Bool
     ) -> ([DayArena], [DayArena]) {
         let n = world.accounts.count
         let chunks = (n + chunkSize - 1) / chunkSize
@@ -127,6 +134,7 @@ public enum WorldSimulator {
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 var generator = ActivityGenerator(world: world)
                 generator.capture = capture
+                generator.promptText = promptText
                 var arena = DayArena()
                 var spill = DayArena()
                 for a in (c * chunkSize)..<min(n, (c + 1) * chunkSize) {

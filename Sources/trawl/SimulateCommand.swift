@@ -20,6 +20,8 @@ struct SimulateCommand: ParsableCommand {
             per connection a SYN from the client's OS (or a proxy exit's, with the MSS of its
             tunnel) and a ClientHello of the client's TLS stack (or of the reseller's relay);
             the log lines then leave out ja4. Analyse with `--pcap DIR/capture/*.pcap`.
+            With --no-prompt-text the log keeps no prompt text: lines carry prompt_simhash
+            but no prompt or system_prompt, and are otherwise the same as with text.
 
             Example:
               trawl simulate --out world --seed 7 --accounts 2000 --days 2 --gzip
@@ -36,6 +38,8 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "gzip the log files.") var gzip = false
     @Flag(help: "Also write the edge's packet capture, DIR/capture/DAY.pcap (the log lines then carry no ja4).")
     var pcap = false
+    @Flag(help: "Leave prompt and system_prompt out of the log lines (they keep prompt_simhash).")
+    var noPromptText = false
 
     func validate() throws {
         if accounts < 1 { throw ValidationError("--accounts must be at least 1") }
@@ -46,14 +50,14 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let spec = WorldSpec(
             seed: seed, accounts: accounts, days: days, startDay: startDay, compression: gzip ? .gzip : .none, requestScale: requestScale)
-        let summary = try SimulateCommand.write(spec, to: out, capture: pcap)
+        let summary = try SimulateCommand.write(spec, to: out, capture: pcap, promptText: !noPromptText)
         Terminal.say("wrote \(summary.lines) log lines (\(Terminal.bytes(summary.bytes))) for \(accounts) accounts to \(out)")
         Terminal.emit(summary)
     }
 
-    static func write(_ spec: WorldSpec, to dir: String, capture: Bool = false) throws -> WorldSummary {
+    static func write(_ spec: WorldSpec, to dir: String, capture: Bool = false, promptText: Bool = true) throws -> WorldSummary {
         do {
-            let summary = try WorldSimulator.write(spec, to: dir, capture: capture) { lines in
+            let summary = try WorldSimulator.write(spec, to: dir, capture: capture, promptText: promptText) { lines in
                 if Terminal.isTerminal { FileHandle.standardError.write(Data("\r\u{1B}[Ksimulating: \(Terminal.count(lines)) lines".utf8)) }
             }
             try WorldGeoIP.build(world: dir)

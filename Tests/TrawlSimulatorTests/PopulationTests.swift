@@ -26,7 +26,9 @@ import TrawlModel
         #expect(Population.evasivePooled.label == "proxy_rotation")
         #expect(Population.distillation.label == "distillation")
         #expect(Population.evasiveDistillation.label == "distillation")
-        #expect(Population.allCases.filter { !$0.isAbusive }.count == 9)
+        #expect(Population.thinDistillation.label == "distillation")
+        for p in [Population.benchmarkBurst, .agentFixedSystem, .teamPromptLibrary] { #expect(p.label == "benign") }
+        #expect(Population.allCases.filter { !$0.isAbusive }.count == 12)
     }
 
     @Test func operatorsOwnFiveToSixtyPooledAccounts() {

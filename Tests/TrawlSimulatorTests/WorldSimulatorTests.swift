@@ -241,7 +241,7 @@ import TrawlModel
         WorldSpec(seed: 21, accounts: 70, days: 1, startDay: "2026-11-23", requestScale: 0.5), name: "busy", shared: true)
     /// Two weekdays at the evaluation's volume, with enough power users to judge their shape.
     static let agents = WorldFixture.generate(
-        WorldSpec(seed: 5, accounts: 250, days: 2, startDay: "2026-11-23", requestScale: 0.3), name: "agents", shared: true)
+        WorldSpec(seed: 5, accounts: 250, days: 3, startDay: "2026-11-23", requestScale: 0.3), name: "agents", shared: true)
 
     /// Token fill of each completed 5-hour window per account, enforced the simulator's way
     /// (a window opens at the first request after the previous one closed).
