@@ -50,7 +50,7 @@ public enum Population: String, CaseIterable, Sendable, Codable {
     /// Expected share of accounts.
     public var share: Double {
         switch self {
-        case .individual: 0.35
+        case .individual: 0.34
         case .carrierCGNAT: 0.10
         case .officeNAT: 0.08
         case .universityNAT: 0.05
@@ -61,7 +61,7 @@ public enum Population: String, CaseIterable, Sendable, Codable {
         case .powerUser: 0.03
         case .benchmarkBurst: 0.02
         case .agentFixedSystem: 0.02
-        case .teamPromptLibrary: 0.02
+        case .teamPromptLibrary: 0.03
         case .pooled: 0.08
         case .evasivePooled: 0.04
         case .distillation: 0.035

@@ -4,12 +4,13 @@ import TrawlModel
 ///
 /// The same spec always gives byte-identical files.
 ///
-/// **Size.** At `requestScale` 1 an average account writes about 390 KB of uncompressed
-/// log a day (`bytesPerAccountDay`: ≈ 545 requests of ≈ 710 bytes; resellers, distillers,
-/// batch jobs and power users write most of it, an individual 20–300 requests). Log bytes grow
+/// **Size.** At `requestScale` 1 an average account writes about 435 KB of uncompressed
+/// log a day (`bytesPerAccountDay`: ≈ 580 requests of ≈ 750 bytes; resellers, distillers,
+/// batch jobs, agents, benchmark runs and power users write most of it, an individual
+/// 20–300 requests). Log bytes grow
 /// linearly with `requestScale`; the registry and labels add about 445 bytes per account
 /// and `networks.csv` about 200 KB. Gzip shrinks logs about 5.5×. A 2,000-account 7-day
-/// world at scale 1 is therefore ≈ 5.5 GB; demos want `requestScale` 0.05–0.2.
+/// world at scale 1 is therefore ≈ 6 GB; demos want `requestScale` 0.05–0.2.
 ///
 /// **Memory.** One day of uncompressed log is held in memory while it is sorted.
 public struct WorldSpec: Sendable, Equatable, Codable {
@@ -45,7 +46,7 @@ public struct WorldSpec: Sendable, Equatable, Codable {
     }
 
     /// Uncompressed log bytes per account per day at `requestScale` 1 (measured).
-    public static let bytesPerAccountDay = 390_000.0
+    public static let bytesPerAccountDay = 435_000.0
     /// Registry plus labels bytes per account.
     static let fixedBytesPerAccount = 445.0
     /// `networks.csv`.

@@ -10,8 +10,10 @@ struct SimulateCommand: ParsableCommand {
         discussion: """
             The world holds benign individuals and hard negatives (carrier CGNAT, office and
             university NAT, VPN users, travellers, heavy legitimate automation, teams with many
-            keys, power users running parallel coding agents) beside pooled resellers,
-            distillation operators and evasive variants of both.
+            keys, power users running parallel coding agents, one-off benchmark runs, agents
+            with a fixed system prompt, teams sharing a prompt library) beside pooled
+            resellers, distillation operators and evasive variants of both (distillation also
+            spread thinly over many accounts). labels.jsonl names each account's population.
             Files follow the input contract exactly: DIR/logs/DAY/part-N.jsonl[.gz],
             DIR/accounts.jsonl and DIR/labels.jsonl. The same seed gives the same bytes.
             DIR/networks.csv is the address plan as an intel list, compiled into
@@ -33,7 +35,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Number of accounts.") var accounts = 2000
     @Option(help: "Number of days.") var days = 1
     @Option(help: "First day (YYYY-MM-DD).") var startDay = "2026-11-21"
-    @Option(help: "Multiply every account's request volume (1 = realistic, about 275 KB per account-day).")
+    @Option(help: "Multiply every account's request volume (1 = realistic, about 435 KB per account-day).")
     var requestScale = 1.0
     @Flag(help: "gzip the log files.") var gzip = false
     @Flag(help: "Also write the edge's packet capture, DIR/capture/DAY.pcap (the log lines then carry no ja4).")
