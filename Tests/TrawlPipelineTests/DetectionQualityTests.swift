@@ -37,6 +37,7 @@ import TrawlSimulator
         let names = Set(report.populations.map(\.name))
         for hard in [
             "carrier_cgnat", "office_nat", "university_nat", "vpn_user", "traveller", "heavy_automation", "team_many_keys", "power_user",
+            "benchmark_burst", "agent_fixed_system", "team_prompt_library",
         ] {
             #expect(names.contains(hard))
         }
