@@ -62,6 +62,14 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     /// stack contradicts their User-Agent, and those of the latter where a relay's stack
     /// speaks for an interactive client.
     public var stackKnown = 0, stackMismatch = 0, relayStack = 0
+    /// Requests reporting `temperature`, and the most used values (as `Float` bit patterns).
+    public var temperatureKnown = 0
+    public var temperatures = TopKCounter<UInt32>(capacity: 4)
+    /// The smallest stable hash of the `org_id`s seen (0: none), to tell an organisation's
+    /// own accounts apart from others when counting who shares a template.
+    public var orgHash: UInt64 = 0
+    /// Prompt state; `nil` when no request of the day had a prompt or prompt_simhash.
+    public var prompts: PromptDayState?
 
     public init() {}
 
@@ -135,8 +143,17 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
             capKnown += 1
             if e.maxTokens >= cap { atCap += 1 }
         }
+        if !e.temperature.isNaN {
+            temperatureKnown += 1
+            temperatures.add(e.temperature.bitPattern)
+        }
         if e.ts < firstSeen { firstSeen = e.ts }
         if e.ts > lastSeen { lastSeen = e.ts }
+    }
+
+    /// Notes the organisation a request named (the smallest hash wins, whatever the order).
+    @inline(__always) public mutating func noteOrg(hash: UInt64) {
+        if orgHash == 0 || hash < orgHash { orgHash = hash }
     }
 
     /// Adds what enrichment knows of one request's address (see `GeoDayState.add`).
@@ -225,6 +242,12 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         stackKnown += o.stackKnown
         stackMismatch += o.stackMismatch
         relayStack += o.relayStack
+        temperatureKnown += o.temperatureKnown
+        temperatures.merge(o.temperatures)
+        if o.orgHash != 0 { noteOrg(hash: o.orgHash) }
+        if let p = o.prompts {
+            if prompts == nil { prompts = p } else { prompts!.merge(p) }
+        }
         if let g = o.geo {
             if geo == nil { geo = g } else { geo!.merge(g) }
         }

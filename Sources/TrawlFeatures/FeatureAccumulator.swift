@@ -72,15 +72,21 @@ public struct FeatureAccumulator: Sendable {
     /// addresses. Taken at the start of the UTC day, so the answer does not depend on which
     /// request of the day came first.
     private var offsets: [UInt64: Int16?] = [:]
+    /// Prompt analysis (skeletons, template keys, lexicons); `nil` turns the prompt features off.
+    private var prompts: PromptAnalyzer?
+    /// Prompt texts kept per account-day as evidence (`analyze --keep-samples`).
+    public let keepSamples: Int
 
     public init(
         plans: PlanCatalog, enricher: (any AddressEnricher)? = nil, connections: (any ConnectionLookup)? = nil,
-        stacks: TLSStackTable? = nil
+        stacks: TLSStackTable? = nil, prompts: PromptAnalyzer? = nil, keepSamples: Int = 0
     ) {
         self.plans = plans
         self.enricher = enricher
         self.connections = connections
         self.stacks = stacks
+        self.prompts = prompts
+        self.keepSamples = keepSamples
         if enricher != nil { addressCache = RecentAddressCache() }
     }
 
@@ -138,6 +144,10 @@ public struct FeatureAccumulator: Sendable {
                 ja4Hash: ja4Hash,
                 modelCap: cap)
             if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
+            if e.org != 0 { working[slot].state.noteOrg(hash: interner.hash(e.org)) }
+            if prompts != nil && (e.promptLength > 0 || e.systemPromptLength > 0 || e.flags.contains(.simhashKnown)) {
+                addPrompt(e, slot: slot, arena: arena)
+            }
             if let enricher {
                 let facts = addressCache!.facts(for: e.clientIP) { enricher.factsWithExtent(for: $0) }
                 let mismatch = localeMismatch(e, day: day, facts, interner: interner)
@@ -159,6 +169,32 @@ public struct FeatureAccumulator: Sendable {
                 }
                 working[slot].state.addSample(SampleRequest(ts: e.ts, requestID: id))
             }
+        }
+    }
+
+    /// Adds a request's prompt text (or, without text, its prompt_simhash) to its state.
+    private mutating func addPrompt(_ e: RequestEvent, slot: Int, arena: [UInt8]) {
+        if working[slot].state.prompts == nil {
+            working[slot].state.prompts = PromptDayState()
+            working[slot].state.prompts!.sampleLimit = keepSamples
+        }
+        if e.promptLength > 0 || e.systemPromptLength > 0 {
+            let o = arena.withUnsafeBytes { a -> PromptObservation in
+                func slice(_ offset: UInt32, _ length: UInt32) -> UnsafeRawBufferPointer? {
+                    length == 0 ? nil : UnsafeRawBufferPointer(rebasing: a[Int(offset)..<(Int(offset) + Int(length))])
+                }
+                return prompts!.observe(
+                    prompt: slice(e.promptOffset, e.promptLength), system: slice(e.systemPromptOffset, e.systemPromptLength))
+            }
+            working[slot].state.prompts!.add(o, ts: e.ts)
+            if e.promptLength == 0 && e.flags.contains(.simhashKnown) { working[slot].state.prompts!.addSimHash(e.promptSimhash, ts: e.ts) }
+            if keepSamples > 0 && e.promptLength > 0 && working[slot].state.prompts!.wantsSample(at: e.ts) {
+                let start = Int(e.promptOffset)
+                let text = String(decoding: arena[start..<(start + Int(e.promptLength))], as: UTF8.self)
+                working[slot].state.prompts!.addSample(PromptSample(ts: e.ts, text: text))
+            }
+        } else {
+            working[slot].state.prompts!.addSimHash(e.promptSimhash, ts: e.ts)
         }
     }
 

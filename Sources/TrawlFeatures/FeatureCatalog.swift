@@ -170,7 +170,43 @@ public enum FeatureCatalog {
         .init(
             "max_tokens_at_cap_share", .number, unit: "share 0-1",
             "Share of requests whose max_tokens is at the model's output cap (rules/plans.yaml), over requests reporting both."),
+        .init(
+            "fixed_temperature_share", .number, unit: "share 0-1",
+            "Share of requests reporting temperature that use the account-day's most used value; unknown when none reports it."),
         .init("plan", .text, unit: "tier", "Subscription tier: the registry's plan, else the most recent plan in the log."),
+        // Prompts (distillation): need prompt, system_prompt or prompt_simhash; unknown without
+        .init(
+            "prompts_analysed", .number, unit: "prompts",
+            "Requests whose prompt was analysed: from its text, or from prompt_simhash alone when the line has no text."),
+        .init(
+            "templated_share", .number, unit: "share 0-1",
+            "Share of analysed prompts in one of the account-day's top templates (the 8 most frequent with at least 3 prompts). A template is the prompt skeleton's first 5 words, or its last 5 (the larger share counts); for lines with only prompt_simhash, a 16-bit band of the hash (the best band counts)."
+        ),
+        .init(
+            "template_count", .number, unit: "templates",
+            "Distinct templates (skeleton openings) among prompts with text (exact to 64, then HyperLogLog)."),
+        .init(
+            "prompts_per_template", .number, unit: "prompts/template",
+            "Distinct prompt texts per template: high when a few fixed templates carry many different filled-in items (structural uniformity with topical spread); unknown without text."
+        ),
+        .init(
+            "task_concentration", .number, unit: "share 0-1",
+            "Share of prompts in the single most frequent template (by opening words; by SimHash band when no line has text)."),
+        .init(
+            "reasoning_coercion_share", .number, unit: "share 0-1",
+            "Share of requests with prompt or system-prompt text that match the reasoning_coercion lexicon (rules/lexicons/); unknown without text or lexicon."
+        ),
+        .init(
+            "dataset_generation_share", .number, unit: "share 0-1",
+            "Share of requests with prompt or system-prompt text that match the dataset_generation lexicon (rules/lexicons/); unknown without text or lexicon."
+        ),
+        .init(
+            "distinct_system_prompts", .number, unit: "system prompts",
+            "Distinct system_prompt texts; unknown when no request has one."),
+        .init(
+            "template_sharing_accounts", .number, unit: "accounts", window: "all accounts, whole input",
+            "Most accounts of other organisations (accounts without org_id count alone) that have one of this account-day's top templates among their own top templates, over the whole input; unknown without top templates."
+        ),
         // Registry
         .init(
             "account_age_days", .number, unit: "days", window: "account, at the end of the UTC day",
@@ -243,6 +279,9 @@ public struct AccountEvidence: Sendable, Equatable, Codable {
     public var requestIDs: [String] = []
     public var topIPs: [CountedValue] = []
     public var topUserAgents: [CountedValue] = []
+    /// Redacted, truncated prompt texts (`analyze --keep-samples N`); `nil` when none are kept,
+    /// so that no prompt text reaches the case store unless asked for.
+    public var promptSamples: [String]?
     public var firstSeen: Timestamp?
     public var lastSeen: Timestamp?
     public init() {}
