@@ -70,6 +70,8 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     public var orgHash: UInt64 = 0
     /// Prompt state; `nil` when no request of the day had a prompt or prompt_simhash.
     public var prompts: PromptDayState?
+    /// Requests per model and UTC hour, sorted by model (for new_model_rush_share).
+    public var models: [ModelUse] = []
 
     public init() {}
 
@@ -149,6 +151,21 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         }
         if e.ts < firstSeen { firstSeen = e.ts }
         if e.ts > lastSeen { lastSeen = e.ts }
+    }
+
+    /// Notes a request's model (its stable hash) at `ts`, in UTC hour `hour` of the day.
+    @inline(__always) public mutating func noteModel(hash: UInt64, ts: Timestamp, hour: Int) {
+        let i = modelIndex(hash, first: ts)
+        if ts < models[i].first { models[i].first = ts }
+        models[i].hours[max(0, min(23, hour))] &+= 1
+    }
+
+    /// The position of a model, inserted (first used at `first`) when absent.
+    @inline(__always) private mutating func modelIndex(_ hash: UInt64, first: Timestamp) -> Int {
+        var i = 0
+        while i < models.count && models[i].model < hash { i += 1 }
+        if i == models.count || models[i].model != hash { models.insert(ModelUse(model: hash, first: first), at: i) }
+        return i
     }
 
     /// Notes the organisation a request named (the smallest hash wins, whatever the order).
@@ -245,12 +262,29 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         temperatureKnown += o.temperatureKnown
         temperatures.merge(o.temperatures)
         if o.orgHash != 0 { noteOrg(hash: o.orgHash) }
+        for m in o.models {
+            let i = modelIndex(m.model, first: m.first)
+            models[i].first = min(models[i].first, m.first)
+            for h in 0..<24 { models[i].hours[h] &+= m.hours[h] }
+        }
         if let p = o.prompts {
             if prompts == nil { prompts = p } else { prompts!.merge(p) }
         }
         if let g = o.geo {
             if geo == nil { geo = g } else { geo!.merge(g) }
         }
+    }
+}
+
+/// One model's use by an account over a UTC day: its first request and requests per hour.
+public struct ModelUse: Sendable, Equatable {
+    /// Stable hash of the model's name.
+    public var model: UInt64
+    public var first: Timestamp
+    public var hours = InlineCounts<24, UInt32>()
+    public init(model: UInt64, first: Timestamp) {
+        self.model = model
+        self.first = first
     }
 }
 

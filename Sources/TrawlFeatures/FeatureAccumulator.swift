@@ -145,6 +145,10 @@ public struct FeatureAccumulator: Sendable {
                 modelCap: cap)
             if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
             if e.org != 0 { working[slot].state.noteOrg(hash: interner.hash(e.org)) }
+            if e.model != 0 {
+                let hour = Int(max(0, min(e.ts - dayStart, TimestampParser.millisPerDay - 1)) / 3_600_000)
+                working[slot].state.noteModel(hash: interner.hash(e.model), ts: e.ts, hour: hour)
+            }
             if prompts != nil && (e.promptLength > 0 || e.systemPromptLength > 0 || e.flags.contains(.simhashKnown)) {
                 addPrompt(e, slot: slot, arena: arena)
             }

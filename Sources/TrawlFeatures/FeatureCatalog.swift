@@ -204,6 +204,10 @@ public enum FeatureCatalog {
             "distinct_system_prompts", .number, unit: "system prompts",
             "Distinct system_prompt texts; unknown when no request has one."),
         .init(
+            "new_model_rush_share", .number, unit: "share 0-1", window: "account, UTC day; launches over the whole input",
+            "Share of the day's requests (naming a model) sent to a newly seen model within 24 h (to the hour) of its first request anywhere in the input; a model is new when it first appears at least 24 h after the input begins. Unknown when no model is new."
+        ),
+        .init(
             "template_sharing_accounts", .number, unit: "accounts", window: "all accounts, whole input",
             "Most accounts of other organisations (accounts without org_id count alone) that have one of this account-day's top templates among their own top templates, over the whole input; unknown without top templates."
         ),

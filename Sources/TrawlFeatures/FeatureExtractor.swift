@@ -28,6 +28,8 @@ public struct FeatureExtractor: Sendable {
     public let enricher: (any AddressEnricher)?
     /// Who shares which template across the whole input (`template_sharing_accounts`).
     public var templateSharing = TemplateSharingIndex()
+    /// When each model first appeared in the input (`new_model_rush_share`).
+    public var modelLaunches = ModelLaunchIndex()
     /// Redacts and truncates kept prompt samples before they leave the state.
     public var redactor = Redactor(maxCharacters: 300)
 
@@ -102,6 +104,7 @@ public struct FeatureExtractor: Sendable {
         v["thinking_share"] = share(s.thinking, s.thinkingKnown)
         v["max_tokens_at_cap_share"] = share(s.atCap, s.capKnown)
         v["fixed_temperature_share"] = share(s.temperatures.maxCount, s.temperatureKnown)
+        if let rush = modelLaunches.rushShare(s, day: key.day) { v["new_model_rush_share"] = .number(rush) }
         if let p = s.prompts {
             let analysed = p.textPrompts + p.hashPrompts
             let t = p.analysis

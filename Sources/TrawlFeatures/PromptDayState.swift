@@ -37,7 +37,7 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
     public static let minTemplatePrompts = 3
     /// Prompts known only by hash are alike within this many bits of SimHash distance, and
     /// templated when at least `minTemplatePrompts - 1` others of the sample are alike.
-    public static let simHashRadius = 12
+    public static let simHashRadius = 16
 
     /// Prompts analysed from their text, and prompts known only by `prompt_simhash`.
     public var textPrompts = 0, hashPrompts = 0

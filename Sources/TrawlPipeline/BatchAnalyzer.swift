@@ -237,7 +237,7 @@ public enum BatchAnalyzer {
         }
         announce("scoring \(summary.accountDays) account-days")
         var extractor = FeatureExtractor(plans: plans, registry: RegistryIndex(accounts: registry.accounts), enricher: enricher)
-        extractor.templateSharing = templateSharing(aggregate.partitions)
+        (extractor.templateSharing, extractor.modelLaunches) = acrossAccounts(aggregate.partitions)
         // Scored partition by partition, each freeing its sketches as it ends.
         var results = score(&aggregate.partitions, extractor, rules, options.threshold)
         // Prompt samples are evidence for flagged account-days only.
@@ -327,21 +327,28 @@ public enum BatchAnalyzer {
         return problems
     }
 
-    /// Who holds which top template, over every account-day of the run (one thread per partition).
-    static func templateSharing(_ partitions: [AccountDayPartition]) -> TemplateSharingIndex {
+    /// What needs every account: who holds which top template, and when each model first
+    /// appeared (one thread per partition, then combined).
+    static func acrossAccounts(_ partitions: [AccountDayPartition]) -> (TemplateSharingIndex, ModelLaunchIndex) {
         let parts = concurrentMap(count: partitions.count) { p in
-            var index = TemplateSharingIndex()
+            var sharing = TemplateSharingIndex()
+            var launches = ModelLaunchIndex()
             let part = partitions[p]
             for i in 0..<part.count {
+                launches.add(part.states[i])
                 if let prompts = part.states[i].prompts {
-                    index.add(prompts, accountID: part.keys[i].accountID, orgHash: part.states[i].orgHash)
+                    sharing.add(prompts, accountID: part.keys[i].accountID, orgHash: part.states[i].orgHash)
                 }
             }
-            return index
+            return (sharing, launches)
         }
-        var index = TemplateSharingIndex()
-        for part in parts { index.merge(part) }
-        return index
+        var sharing = TemplateSharingIndex()
+        var launches = ModelLaunchIndex()
+        for (s, l) in parts {
+            sharing.merge(s)
+            launches.merge(l)
+        }
+        return (sharing, launches)
     }
 
     /// Features and assessment of every account-day, in account and day order: one

@@ -149,3 +149,41 @@ import TrawlPrompts
         #expect(extractor.features(for: key0, state: state0).evidence.promptSamples == nil)
     }
 }
+
+@Suite struct ModelLaunchTests {
+    static let day0 = Int64(TimestampParser.parseDay("2026-11-21")!) * TimestampParser.millisPerDay
+    static let hour: Int64 = 3_600_000
+
+    static func state(_ requests: [(model: String, at: Int64)]) -> AccountDayState {
+        var s = AccountDayState()
+        for r in requests {
+            var e = RequestEvent()
+            e.ts = day0 + r.at
+            let dayStart = day0 + r.at / TimestampParser.millisPerDay * TimestampParser.millisPerDay
+            s.add(e, dayStart: dayStart, userAgentHash: 0, apiKeyHash: 0, sessionHash: 0, ja4Hash: 0, modelCap: nil)
+            s.noteModel(hash: stableHash(r.model), ts: e.ts, hour: Int((e.ts - dayStart) / hour))
+        }
+        return s
+    }
+
+    /// A model that appears on the second day of the input is new; requests to it in its
+    /// first 24 hours count for the accounts that rushed to it, and merging is exact.
+    @Test func rushToANewModel() throws {
+        let day1 = TimestampParser.millisPerDay
+        let old = Self.state([("old", 0), ("old", 5 * Self.hour)])
+        let early = Self.state([("new", day1 + 2 * Self.hour), ("new", day1 + 3 * Self.hour), ("old", day1 + 4 * Self.hour)])
+        let late = Self.state([("old", day1 + 23 * Self.hour)])
+        var launches = ModelLaunchIndex()
+        for s in [old, early, late] { launches.add(s) }
+        #expect(launches.hasNewModels)
+        #expect(launches.rushShare(early, day: TimestampParser.day(of: Self.day0) + 1) == 2.0 / 3)
+        #expect(launches.rushShare(late, day: TimestampParser.day(of: Self.day0) + 1) == 0)
+        var merged = Self.state([("new", day1 + 2 * Self.hour)])
+        merged.merge(Self.state([("new", day1 + 3 * Self.hour), ("old", day1 + 4 * Self.hour)]))
+        #expect(merged.models == early.models)
+        // A one-day input has no new model: unknown, not 0.
+        var oneDay = ModelLaunchIndex()
+        oneDay.add(old)
+        #expect(oneDay.rushShare(old, day: TimestampParser.day(of: Self.day0)) == nil)
+    }
+}
