@@ -177,28 +177,32 @@ public struct FeatureAccumulator: Sendable {
     }
 
     /// Adds a request's prompt text (or, without text, its prompt_simhash) to its state.
+    /// The prompt is analysed only when it enters the account-day's sample.
     private mutating func addPrompt(_ e: RequestEvent, slot: Int, arena: [UInt8]) {
-        if working[slot].state.prompts == nil {
-            working[slot].state.prompts = PromptDayState()
-            working[slot].state.prompts!.sampleLimit = keepSamples
-        }
-        if e.promptLength > 0 || e.systemPromptLength > 0 {
-            let o = arena.withUnsafeBytes { a -> PromptObservation in
-                func slice(_ offset: UInt32, _ length: UInt32) -> UnsafeRawBufferPointer? {
-                    length == 0 ? nil : UnsafeRawBufferPointer(rebasing: a[Int(offset)..<(Int(offset) + Int(length))])
+        var p = working[slot].state.prompts.take() ?? PromptDayState()
+        defer { working[slot].state.prompts = p }
+        if p.sampleLimit == 0 && keepSamples > 0 { p.sampleLimit = keepSamples }
+        p.lexiconsKnown = prompts!.hasLexicons
+        arena.withUnsafeBytes { a in
+            let system =
+                e.systemPromptLength == 0
+                ? nil
+                : UnsafeRawBufferPointer(rebasing: a[Int(e.systemPromptOffset)..<(Int(e.systemPromptOffset) + Int(e.systemPromptLength))])
+            let systemHash = system.map { stableHash($0) | 1 } ?? 0
+            if systemHash != 0 { p.addSystemPrompt(hash: systemHash) }
+            if e.promptLength > 0 {
+                let prompt = UnsafeRawBufferPointer(rebasing: a[Int(e.promptOffset)..<(Int(e.promptOffset) + Int(e.promptLength))])
+                p.textPrompts += 1
+                let rank = PromptDayState.textRank(contentHash: stableHash(prompt), ts: e.ts)
+                if p.admits(rank: rank) {
+                    p.addSampled(prompts!.analyze(prompt: prompt, system: system, systemHash: systemHash), rank: rank)
                 }
-                return prompts!.observe(
-                    prompt: slice(e.promptOffset, e.promptLength), system: slice(e.systemPromptOffset, e.systemPromptLength))
+                if keepSamples > 0 && p.wantsSample(at: e.ts) {
+                    p.addSample(PromptSample(ts: e.ts, text: String(decoding: prompt, as: UTF8.self)))
+                }
+            } else if e.flags.contains(.simhashKnown) {
+                p.addSimHash(e.promptSimhash, ts: e.ts)
             }
-            working[slot].state.prompts!.add(o, ts: e.ts)
-            if e.promptLength == 0 && e.flags.contains(.simhashKnown) { working[slot].state.prompts!.addSimHash(e.promptSimhash, ts: e.ts) }
-            if keepSamples > 0 && e.promptLength > 0 && working[slot].state.prompts!.wantsSample(at: e.ts) {
-                let start = Int(e.promptOffset)
-                let text = String(decoding: arena[start..<(start + Int(e.promptLength))], as: UTF8.self)
-                working[slot].state.prompts!.addSample(PromptSample(ts: e.ts, text: text))
-            }
-        } else {
-            working[slot].state.prompts!.addSimHash(e.promptSimhash, ts: e.ts)
         }
     }
 

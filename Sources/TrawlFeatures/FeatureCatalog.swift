@@ -177,28 +177,29 @@ public enum FeatureCatalog {
         // Prompts (distillation): need prompt, system_prompt or prompt_simhash; unknown without
         .init(
             "prompts_analysed", .number, unit: "prompts",
-            "Requests whose prompt was analysed: from its text, or from prompt_simhash alone when the line has no text."),
+            "Requests with a prompt: with text, or with prompt_simhash alone when the line has no text."),
         .init(
             "templated_share", .number, unit: "share 0-1",
-            "Share of analysed prompts in one of the account-day's top templates (the 8 most frequent with at least 3 prompts). A template is the prompt skeleton's first 5 words, or its last 5 (the larger share counts); for lines with only prompt_simhash, a 16-bit band of the hash (the best band counts)."
+            "Share of the account-day's prompts in one of its top templates, estimated on a uniform sample of 48 prompts (exact below 48): for prompts with text, a template is the skeleton's first 5 words, or its last 5 (the larger share counts), and the top templates are the 8 most frequent with at least 3 sampled prompts; for lines with only prompt_simhash, a prompt is templated when at least 2 other sampled hashes are within 16 bits of it."
         ),
         .init(
             "template_count", .number, unit: "templates",
-            "Distinct templates (skeleton openings) among prompts with text (exact to 64, then HyperLogLog)."),
+            "Distinct templates (skeleton openings) among the sampled prompts with text (up to 48)."),
         .init(
             "prompts_per_template", .number, unit: "prompts/template",
-            "Distinct prompt texts per template: high when a few fixed templates carry many different filled-in items (structural uniformity with topical spread); unknown without text."
+            "Sampled prompts with text per distinct template (1 to 48): high when a few fixed templates carry many prompts with different items filled in (structural uniformity with topical spread); unknown without text."
         ),
         .init(
             "task_concentration", .number, unit: "share 0-1",
-            "Share of prompts in the single most frequent template (by opening words; by SimHash band when no line has text)."),
+            "Share of the sampled prompts in the single most frequent template (by opening words; without text, the most hashes within 16 bits of one)."
+        ),
         .init(
             "reasoning_coercion_share", .number, unit: "share 0-1",
-            "Share of requests with prompt or system-prompt text that match the reasoning_coercion lexicon (rules/lexicons/); unknown without text or lexicon."
+            "Share of the sampled prompts with text (up to 48; exact below) whose prompt or system prompt matches the reasoning_coercion lexicon (rules/lexicons/); unknown without text or lexicon."
         ),
         .init(
             "dataset_generation_share", .number, unit: "share 0-1",
-            "Share of requests with prompt or system-prompt text that match the dataset_generation lexicon (rules/lexicons/); unknown without text or lexicon."
+            "Share of the sampled prompts with text (up to 48; exact below) whose prompt or system prompt matches the dataset_generation lexicon (rules/lexicons/); unknown without text or lexicon."
         ),
         .init(
             "distinct_system_prompts", .number, unit: "system prompts",

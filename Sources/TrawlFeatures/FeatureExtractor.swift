@@ -113,14 +113,17 @@ public struct FeatureExtractor: Sendable {
                 let templated = (t.textShare ?? 0) * Double(p.textPrompts) + (t.hashShare ?? 0) * Double(p.hashPrompts)
                 v["templated_share"] = .number(templated / Double(analysed))
             }
-            if p.textPrompts > 0 {
-                let templates = max(1, p.templateSketch.count)
-                v["template_count"] = .number(Double(templates))
-                v["prompts_per_template"] = .number(Double(min(p.contentSketch.count, p.textPrompts)) / Double(templates))
+            let sampled = p.sampledTemplates
+            if sampled.prompts > 0 {
+                v["template_count"] = .number(Double(sampled.templates))
+                v["prompts_per_template"] = .number(Double(sampled.prompts) / Double(sampled.templates))
             }
             if let top = t.topShare { v["task_concentration"] = .number(top) }
-            v["reasoning_coercion_share"] = share(p.reasoningCoercion, p.lexiconChecked)
-            v["dataset_generation_share"] = share(p.datasetGeneration, p.lexiconChecked)
+            if p.lexiconsKnown {
+                let l = p.lexiconCounts
+                v["reasoning_coercion_share"] = share(l.coercion, l.sampled)
+                v["dataset_generation_share"] = share(l.dataset, l.sampled)
+            }
             if p.systemPrompts > 0 { v["distinct_system_prompts"] = .number(Double(p.systemSketch.count)) }
             if !t.keys.isEmpty {
                 v["template_sharing_accounts"] = .number(

@@ -11,19 +11,30 @@ public struct PromptSample: Sendable, Equatable, Comparable {
 /// What an account's prompts showed over one UTC day, as mergeable state.
 ///
 /// Kept only for account-days with at least one prompt (`prompt`, `system_prompt` or
-/// `prompt_simhash`), so that logs without prompts cost nothing. Templates are judged on a
+/// `prompt_simhash`), so that logs without prompts cost nothing. Prompts are judged on a
 /// uniform sample of the day's prompts: the ``sampleSize`` requests with the smallest
-/// hash of (prompt, time). The sample of the union is the smallest entries of the two
-/// samples, so merging is exact whatever the split, and memory is bounded (16 bytes an
-/// entry). A prompt with text enters as its template keys (the hashes of its skeleton's
-/// opening and closing words), a prompt known only by `prompt_simhash` as that hash.
+/// hash of (prompt, time), decided from the raw text before any analysis, so that only
+/// prompts that enter the sample are normalised (every prompt of a small account; about
+/// `k (1 + ln(n / k))` of a large one's `n`). The sample of the union is the smallest
+/// entries of the two samples, so merging is exact whatever the split, and memory is
+/// bounded (16 bytes an entry). A prompt with text enters as its template keys (the hashes
+/// of its skeleton's opening and closing words) and lexicon classes, a prompt known only
+/// by `prompt_simhash` as that hash.
 public struct PromptDayState: Sendable, Equatable, Mergeable {
-    /// One sampled prompt: `rank` orders the sample (its lowest bit set for a prompt known
-    /// only by hash); `value` is `opening << 32 | closing` (32-bit template keys) or the SimHash.
+    /// One sampled prompt. `rank` orders the sample; its low 3 bits say what the entry is:
+    /// bit 0 set for a prompt known only by hash, bit 1 reasoning coercion, bit 2 dataset
+    /// generation. `value` is `opening << 32 | closing` (32-bit template keys; 0: a prompt
+    /// without words) or the SimHash.
     public struct Entry: Sendable, Equatable, Comparable {
         public var rank: UInt64
         public var value: UInt64
+        public init(rank: UInt64, value: UInt64) {
+            self.rank = rank
+            self.value = value
+        }
         public var isHashOnly: Bool { rank & 1 == 1 }
+        public var reasoningCoercion: Bool { rank & 2 != 0 }
+        public var datasetGeneration: Bool { rank & 4 != 0 }
         public static func < (a: Entry, b: Entry) -> Bool { (a.rank, a.value) < (b.rank, b.value) }
     }
 
@@ -39,15 +50,12 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
     /// templated when at least `minTemplatePrompts - 1` others of the sample are alike.
     public static let simHashRadius = 16
 
-    /// Prompts analysed from their text, and prompts known only by `prompt_simhash`.
+    /// Prompts with text, and prompts known only by `prompt_simhash`.
     public var textPrompts = 0, hashPrompts = 0
-    /// Requests with prompt or system-prompt text, and those whose text matched each lexicon class.
-    public var lexiconChecked = 0, reasoningCoercion = 0, datasetGeneration = 0
-    /// The sample, sorted by rank.
+    /// Whether lexicons were loaded (the lexicon shares are known).
+    public var lexiconsKnown = false
+    /// The sample, sorted.
     public var sample: [Entry] = []
-    /// Distinct opening keys (templates) and distinct prompt texts.
-    public var templateSketch = DistinctCountSketch()
-    public var contentSketch = DistinctCountSketch()
     /// Requests with a system prompt, and distinct system prompts.
     public var systemPrompts = 0
     public var systemSketch = DistinctCountSketch()
@@ -56,6 +64,16 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
     public var sampleLimit = 0
 
     public init() {}
+
+    /// The rank of a prompt with text (low bits clear), from its content hash and time.
+    @inline(__always) public static func textRank(contentHash: UInt64, ts: Timestamp) -> UInt64 {
+        mix64(contentHash ^ UInt64(bitPattern: ts)) & ~7
+    }
+
+    /// Whether an entry of this rank (whatever its low bits) could enter the sample.
+    @inline(__always) public func admits(rank: UInt64) -> Bool {
+        sample.count < Self.sampleSize || rank < sample[sample.count - 1].rank | 7
+    }
 
     @inline(__always) mutating func offer(_ e: Entry) {
         if sample.count >= Self.sampleSize && !(e < sample[sample.count - 1]) { return }
@@ -71,25 +89,18 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
         offer(Entry(rank: mix64(simhash ^ mix64(UInt64(bitPattern: ts) ^ 0x5348)) | 1, value: simhash))
     }
 
-    /// Adds what ``PromptAnalyzer`` made of a request's text.
-    @inline(__always) public mutating func add(_ o: PromptObservation, ts: Timestamp) {
-        if o.hasPrompt {
-            textPrompts += 1
-            if o.openingKey != 0 {
-                templateSketch.insert(hash: o.openingKey)
-                let value = (o.openingKey >> 32) << 32 | (o.closingKey >> 32)
-                offer(Entry(rank: mix64(o.contentHash ^ UInt64(bitPattern: ts)) & ~1, value: value))
-            }
-            contentSketch.insert(hash: o.contentHash)
-        }
-        if o.systemHash != 0 {
-            systemPrompts += 1
-            systemSketch.insert(hash: o.systemHash)
-        }
-        guard o.lexiconChecked else { return }
-        lexiconChecked += 1
-        if o.reasoningCoercion { reasoningCoercion += 1 }
-        if o.datasetGeneration { datasetGeneration += 1 }
+    /// Adds an analysed prompt with text, of rank `textRank(…)`.
+    @inline(__always) public mutating func addSampled(_ o: PromptObservation, rank: UInt64) {
+        var r = rank & ~7
+        if o.reasoningCoercion { r |= 2 }
+        if o.datasetGeneration { r |= 4 }
+        offer(Entry(rank: r, value: (o.openingKey >> 32) << 32 | (o.closingKey >> 32)))
+    }
+
+    /// Notes a system prompt by its hash.
+    @inline(__always) public mutating func addSystemPrompt(hash: UInt64) {
+        systemPrompts += 1
+        systemSketch.insert(hash: hash)
     }
 
     /// Whether a prompt at `ts` would enter the kept samples.
@@ -107,19 +118,32 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
     public mutating func merge(_ o: PromptDayState) {
         textPrompts += o.textPrompts
         hashPrompts += o.hashPrompts
-        lexiconChecked += o.lexiconChecked
-        reasoningCoercion += o.reasoningCoercion
-        datasetGeneration += o.datasetGeneration
+        lexiconsKnown = lexiconsKnown || o.lexiconsKnown
         if !o.sample.isEmpty {
             sample = Array((sample + o.sample).sorted().prefix(Self.sampleSize))
         }
-        templateSketch.merge(o.templateSketch)
-        contentSketch.merge(o.contentSketch)
         systemPrompts += o.systemPrompts
         systemSketch.merge(o.systemSketch)
         // Both sides hold their earliest samples, so the earliest of the union are among them.
         sampleLimit = max(sampleLimit, o.sampleLimit)
         for s in o.samples { addSample(s) }
+    }
+
+    /// Sampled prompts with text, and those of them matching each lexicon class.
+    public var lexiconCounts: (sampled: Int, coercion: Int, dataset: Int) {
+        var n = 0, c = 0, d = 0
+        for e in sample where !e.isHashOnly {
+            n += 1
+            if e.reasoningCoercion { c += 1 }
+            if e.datasetGeneration { d += 1 }
+        }
+        return (n, c, d)
+    }
+
+    /// Distinct templates (openings) among the sampled prompts with words.
+    public var sampledTemplates: (prompts: Int, templates: Int) {
+        let openings = sample.filter { !$0.isHashOnly && $0.value != 0 }.map { $0.value >> 32 }
+        return (openings.count, Set(openings).count)
     }
 
     /// What the sample says of templating (see ``analysis``).
@@ -140,7 +164,7 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
     /// alike hashes.
     public var analysis: TemplateAnalysis {
         var a = TemplateAnalysis()
-        let text = sample.filter { !$0.isHashOnly }.map(\.value)
+        let text = sample.filter { !$0.isHashOnly && $0.value != 0 }.map(\.value)
         let hashes = sample.filter(\.isHashOnly).map(\.value)
         func top(_ keys: [UInt64]) -> (covered: Int, best: Int, keys: [UInt64]) {
             var counts: [UInt64: Int] = [:]
