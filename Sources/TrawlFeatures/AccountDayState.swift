@@ -62,9 +62,10 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     /// stack contradicts their User-Agent, and those of the latter where a relay's stack
     /// speaks for an interactive client.
     public var stackKnown = 0, stackMismatch = 0, relayStack = 0
-    /// Requests reporting `temperature`, and the most used values (as `Float` bit patterns).
+    /// Requests reporting `temperature`, and per tenth from 0.0 to 2.0 (clamped) how many
+    /// asked for it: exact, so merges agree whatever the split (empty until one reports it).
     public var temperatureKnown = 0
-    public var temperatures = TopKCounter<UInt32>(capacity: 4)
+    public var temperatureTenths: [UInt32] = []
     /// The smallest stable hash of the `org_id`s seen (0: none), to tell an organisation's
     /// own accounts apart from others when counting who shares a template.
     public var orgHash: UInt64 = 0
@@ -147,7 +148,8 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         }
         if !e.temperature.isNaN {
             temperatureKnown += 1
-            temperatures.add(e.temperature.bitPattern)
+            if temperatureTenths.isEmpty { temperatureTenths = Array(repeating: 0, count: 21) }
+            temperatureTenths[Int(max(0, min(20, (e.temperature * 10).rounded())))] &+= 1
         }
         if e.ts < firstSeen { firstSeen = e.ts }
         if e.ts > lastSeen { lastSeen = e.ts }
@@ -260,7 +262,10 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         stackMismatch += o.stackMismatch
         relayStack += o.relayStack
         temperatureKnown += o.temperatureKnown
-        temperatures.merge(o.temperatures)
+        if !o.temperatureTenths.isEmpty {
+            if temperatureTenths.isEmpty { temperatureTenths = Array(repeating: 0, count: 21) }
+            for i in 0..<21 { temperatureTenths[i] &+= o.temperatureTenths[i] }
+        }
         if o.orgHash != 0 { noteOrg(hash: o.orgHash) }
         for m in o.models {
             let i = modelIndex(m.model, first: m.first)

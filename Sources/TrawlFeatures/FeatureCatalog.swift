@@ -172,7 +172,8 @@ public enum FeatureCatalog {
             "Share of requests whose max_tokens is at the model's output cap (rules/plans.yaml), over requests reporting both."),
         .init(
             "fixed_temperature_share", .number, unit: "share 0-1",
-            "Share of requests reporting temperature that use the account-day's most used value; unknown when none reports it."),
+            "Share of requests reporting temperature that use the account-day's most used value (rounded to 0.1, 0 to 2); unknown when none reports it."
+        ),
         .init("plan", .text, unit: "tier", "Subscription tier: the registry's plan, else the most recent plan in the log."),
         // Prompts (distillation): need prompt, system_prompt or prompt_simhash; unknown without
         .init(

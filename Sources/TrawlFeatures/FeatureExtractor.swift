@@ -103,7 +103,7 @@ public struct FeatureExtractor: Sendable {
         v["single_turn_share"] = share(s.singleTurn, s.turnsKnown)
         v["thinking_share"] = share(s.thinking, s.thinkingKnown)
         v["max_tokens_at_cap_share"] = share(s.atCap, s.capKnown)
-        v["fixed_temperature_share"] = share(s.temperatures.maxCount, s.temperatureKnown)
+        v["fixed_temperature_share"] = share(Int(s.temperatureTenths.max() ?? 0), s.temperatureKnown)
         if let rush = modelLaunches.rushShare(s, day: key.day) { v["new_model_rush_share"] = .number(rush) }
         if let p = s.prompts {
             let analysed = p.textPrompts + p.hashPrompts
