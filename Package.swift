@@ -50,7 +50,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "TrawlFeatures",
-            dependencies: ["TrawlModel", .product(name: "Yams", package: "Yams")],
+            dependencies: ["TrawlModel", "TrawlPrompts", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(
             name: "TrawlRules",
@@ -71,7 +71,7 @@ let package = Package(
             name: "TrawlPipeline",
             dependencies: [
                 "TrawlModel", "TrawlIngest", "TrawlFeatures", "TrawlRules", "TrawlCases",
-                "TrawlSimulator", "TrawlGeo", "TrawlCapture",
+                "TrawlSimulator", "TrawlGeo", "TrawlCapture", "TrawlPrompts",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -99,7 +99,9 @@ let package = Package(
         .testTarget(
             name: "TrawlCaptureTests", dependencies: ["TrawlCapture", "TrawlModel", "CPcap", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlPromptsTests", dependencies: ["TrawlPrompts", "TrawlModel", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "TrawlFeaturesTests", dependencies: ["TrawlFeatures", "TrawlIngest", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "TrawlFeaturesTests", dependencies: ["TrawlFeatures", "TrawlIngest", "TrawlPrompts", "TestSupport"],
+            swiftSettings: strict),
         .testTarget(name: "TrawlRulesTests", dependencies: ["TrawlRules", "TrawlFeatures", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TrawlCasesTests",

@@ -100,6 +100,16 @@ enum StorageFormat {
             w.key("lastSeen")
             w.integer(last)
         }
+        if let samples = evidence.promptSamples {
+            // Only with `analyze --keep-samples`: redacted, truncated prompt texts.
+            w.key("promptSamples")
+            w.beginArray()
+            for sample in samples {
+                w.element()
+                w.string(text(sample))
+            }
+            w.endArray()
+        }
         w.key("requestIDs")
         w.beginArray()
         for id in evidence.requestIDs {

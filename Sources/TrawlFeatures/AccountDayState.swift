@@ -62,6 +62,17 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     /// stack contradicts their User-Agent, and those of the latter where a relay's stack
     /// speaks for an interactive client.
     public var stackKnown = 0, stackMismatch = 0, relayStack = 0
+    /// Requests reporting `temperature`, and per tenth from 0.0 to 2.0 (clamped) how many
+    /// asked for it: exact, so merges agree whatever the split (empty until one reports it).
+    public var temperatureKnown = 0
+    public var temperatureTenths: [UInt32] = []
+    /// The smallest stable hash of the `org_id`s seen (0: none), to tell an organisation's
+    /// own accounts apart from others when counting who shares a template.
+    public var orgHash: UInt64 = 0
+    /// Prompt state; `nil` when no request of the day had a prompt or prompt_simhash.
+    public var prompts: PromptDayState?
+    /// Requests per model and UTC hour, sorted by model (for new_model_rush_share).
+    public var models: [ModelUse] = []
 
     public init() {}
 
@@ -135,8 +146,33 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
             capKnown += 1
             if e.maxTokens >= cap { atCap += 1 }
         }
+        if !e.temperature.isNaN {
+            temperatureKnown += 1
+            if temperatureTenths.isEmpty { temperatureTenths = Array(repeating: 0, count: 21) }
+            temperatureTenths[Int(max(0, min(20, (e.temperature * 10).rounded())))] &+= 1
+        }
         if e.ts < firstSeen { firstSeen = e.ts }
         if e.ts > lastSeen { lastSeen = e.ts }
+    }
+
+    /// Notes a request's model (its stable hash) at `ts`, in UTC hour `hour` of the day.
+    @inline(__always) public mutating func noteModel(hash: UInt64, ts: Timestamp, hour: Int) {
+        let i = modelIndex(hash, first: ts)
+        if ts < models[i].first { models[i].first = ts }
+        models[i].hours[max(0, min(23, hour))] &+= 1
+    }
+
+    /// The position of a model, inserted (first used at `first`) when absent.
+    @inline(__always) private mutating func modelIndex(_ hash: UInt64, first: Timestamp) -> Int {
+        var i = 0
+        while i < models.count && models[i].model < hash { i += 1 }
+        if i == models.count || models[i].model != hash { models.insert(ModelUse(model: hash, first: first), at: i) }
+        return i
+    }
+
+    /// Notes the organisation a request named (the smallest hash wins, whatever the order).
+    @inline(__always) public mutating func noteOrg(hash: UInt64) {
+        if orgHash == 0 || hash < orgHash { orgHash = hash }
     }
 
     /// Adds what enrichment knows of one request's address (see `GeoDayState.add`).
@@ -225,9 +261,35 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         stackKnown += o.stackKnown
         stackMismatch += o.stackMismatch
         relayStack += o.relayStack
+        temperatureKnown += o.temperatureKnown
+        if !o.temperatureTenths.isEmpty {
+            if temperatureTenths.isEmpty { temperatureTenths = Array(repeating: 0, count: 21) }
+            for i in 0..<21 { temperatureTenths[i] &+= o.temperatureTenths[i] }
+        }
+        if o.orgHash != 0 { noteOrg(hash: o.orgHash) }
+        for m in o.models {
+            let i = modelIndex(m.model, first: m.first)
+            models[i].first = min(models[i].first, m.first)
+            for h in 0..<24 { models[i].hours[h] &+= m.hours[h] }
+        }
+        if let p = o.prompts {
+            if prompts == nil { prompts = p } else { prompts!.merge(p) }
+        }
         if let g = o.geo {
             if geo == nil { geo = g } else { geo!.merge(g) }
         }
+    }
+}
+
+/// One model's use by an account over a UTC day: its first request and requests per hour.
+public struct ModelUse: Sendable, Equatable {
+    /// Stable hash of the model's name.
+    public var model: UInt64
+    public var first: Timestamp
+    public var hours = InlineCounts<24, UInt32>()
+    public init(model: UInt64, first: Timestamp) {
+        self.model = model
+        self.first = first
     }
 }
 

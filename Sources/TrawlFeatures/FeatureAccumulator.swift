@@ -72,15 +72,21 @@ public struct FeatureAccumulator: Sendable {
     /// addresses. Taken at the start of the UTC day, so the answer does not depend on which
     /// request of the day came first.
     private var offsets: [UInt64: Int16?] = [:]
+    /// Prompt analysis (skeletons, template keys, lexicons); `nil` turns the prompt features off.
+    private var prompts: PromptAnalyzer?
+    /// Prompt texts kept per account-day as evidence (`analyze --keep-samples`).
+    public let keepSamples: Int
 
     public init(
         plans: PlanCatalog, enricher: (any AddressEnricher)? = nil, connections: (any ConnectionLookup)? = nil,
-        stacks: TLSStackTable? = nil
+        stacks: TLSStackTable? = nil, prompts: PromptAnalyzer? = nil, keepSamples: Int = 0
     ) {
         self.plans = plans
         self.enricher = enricher
         self.connections = connections
         self.stacks = stacks
+        self.prompts = prompts
+        self.keepSamples = keepSamples
         if enricher != nil { addressCache = RecentAddressCache() }
     }
 
@@ -138,6 +144,14 @@ public struct FeatureAccumulator: Sendable {
                 ja4Hash: ja4Hash,
                 modelCap: cap)
             if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
+            if e.org != 0 { working[slot].state.noteOrg(hash: interner.hash(e.org)) }
+            if e.model != 0 {
+                let hour = Int(max(0, min(e.ts - dayStart, TimestampParser.millisPerDay - 1)) / 3_600_000)
+                working[slot].state.noteModel(hash: interner.hash(e.model), ts: e.ts, hour: hour)
+            }
+            if prompts != nil && (e.promptLength > 0 || e.systemPromptLength > 0 || e.flags.contains(.simhashKnown)) {
+                addPrompt(e, slot: slot, arena: arena)
+            }
             if let enricher {
                 let facts = addressCache!.facts(for: e.clientIP) { enricher.factsWithExtent(for: $0) }
                 let mismatch = localeMismatch(e, day: day, facts, interner: interner)
@@ -158,6 +172,36 @@ public struct FeatureAccumulator: Sendable {
                     String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + Int(e.requestIDLength))]), as: UTF8.self)
                 }
                 working[slot].state.addSample(SampleRequest(ts: e.ts, requestID: id))
+            }
+        }
+    }
+
+    /// Adds a request's prompt text (or, without text, its prompt_simhash) to its state.
+    /// The prompt is analysed only when it enters the account-day's sample.
+    private mutating func addPrompt(_ e: RequestEvent, slot: Int, arena: [UInt8]) {
+        var p = working[slot].state.prompts.take() ?? PromptDayState()
+        defer { working[slot].state.prompts = p }
+        if p.sampleLimit == 0 && keepSamples > 0 { p.sampleLimit = keepSamples }
+        p.lexiconsKnown = prompts!.hasLexicons
+        arena.withUnsafeBytes { a in
+            let system =
+                e.systemPromptLength == 0
+                ? nil
+                : UnsafeRawBufferPointer(rebasing: a[Int(e.systemPromptOffset)..<(Int(e.systemPromptOffset) + Int(e.systemPromptLength))])
+            let systemHash = system.map { stableHash($0) | 1 } ?? 0
+            if systemHash != 0 { p.addSystemPrompt(hash: systemHash) }
+            if e.promptLength > 0 {
+                let prompt = UnsafeRawBufferPointer(rebasing: a[Int(e.promptOffset)..<(Int(e.promptOffset) + Int(e.promptLength))])
+                p.textPrompts += 1
+                let rank = PromptDayState.textRank(contentHash: stableHash(prompt), ts: e.ts)
+                if p.admits(rank: rank) {
+                    p.addSampled(prompts!.analyze(prompt: prompt, system: system, systemHash: systemHash), rank: rank)
+                }
+                if keepSamples > 0 && p.wantsSample(at: e.ts) {
+                    p.addSample(PromptSample(ts: e.ts, text: String(decoding: prompt, as: UTF8.self)))
+                }
+            } else if e.flags.contains(.simhashKnown) {
+                p.addSimHash(e.promptSimhash, ts: e.ts)
             }
         }
     }

@@ -170,7 +170,49 @@ public enum FeatureCatalog {
         .init(
             "max_tokens_at_cap_share", .number, unit: "share 0-1",
             "Share of requests whose max_tokens is at the model's output cap (rules/plans.yaml), over requests reporting both."),
+        .init(
+            "fixed_temperature_share", .number, unit: "share 0-1",
+            "Share of requests reporting temperature that use the account-day's most used value (rounded to 0.1, 0 to 2); unknown when none reports it."
+        ),
         .init("plan", .text, unit: "tier", "Subscription tier: the registry's plan, else the most recent plan in the log."),
+        // Prompts (distillation): need prompt, system_prompt or prompt_simhash; unknown without
+        .init(
+            "prompts_analysed", .number, unit: "prompts",
+            "Requests with a prompt: with text, or with prompt_simhash alone when the line has no text."),
+        .init(
+            "templated_share", .number, unit: "share 0-1",
+            "Share of the account-day's prompts in one of its top templates, estimated on a uniform sample of 48 prompts (exact below 48): for prompts with text, a template is the skeleton's first 5 words, or its last 5 (the larger share counts), and the top templates are the 8 most frequent with at least 3 sampled prompts; for lines with only prompt_simhash, a prompt is templated when at least 2 other sampled hashes are within 16 bits of it."
+        ),
+        .init(
+            "template_count", .number, unit: "templates",
+            "Distinct templates (skeleton openings) among the sampled prompts with text (up to 48)."),
+        .init(
+            "prompts_per_template", .number, unit: "prompts/template",
+            "Sampled prompts with text per distinct template (1 to 48): high when a few fixed templates carry many prompts with different items filled in (structural uniformity with topical spread); unknown without text."
+        ),
+        .init(
+            "task_concentration", .number, unit: "share 0-1",
+            "Share of the sampled prompts in the single most frequent template (by opening words; without text, the most hashes within 16 bits of one)."
+        ),
+        .init(
+            "reasoning_coercion_share", .number, unit: "share 0-1",
+            "Share of the sampled prompts with text (up to 48; exact below) whose prompt or system prompt matches the reasoning_coercion lexicon (rules/lexicons/); unknown without text or lexicon."
+        ),
+        .init(
+            "dataset_generation_share", .number, unit: "share 0-1",
+            "Share of the sampled prompts with text (up to 48; exact below) whose prompt or system prompt matches the dataset_generation lexicon (rules/lexicons/); unknown without text or lexicon."
+        ),
+        .init(
+            "distinct_system_prompts", .number, unit: "system prompts",
+            "Distinct system_prompt texts; unknown when no request has one."),
+        .init(
+            "new_model_rush_share", .number, unit: "share 0-1", window: "account, UTC day; launches over the whole input",
+            "Share of the day's requests (naming a model) sent to a newly seen model within 24 h (to the hour) of its first request anywhere in the input; a model is new when it first appears at least 24 h after the input begins. Unknown when no model is new."
+        ),
+        .init(
+            "template_sharing_accounts", .number, unit: "accounts", window: "all accounts, whole input",
+            "Most accounts of other organisations (accounts without org_id count alone) that have one of this account-day's top templates among their own top templates, over the whole input; unknown without top templates."
+        ),
         // Registry
         .init(
             "account_age_days", .number, unit: "days", window: "account, at the end of the UTC day",
@@ -243,6 +285,9 @@ public struct AccountEvidence: Sendable, Equatable, Codable {
     public var requestIDs: [String] = []
     public var topIPs: [CountedValue] = []
     public var topUserAgents: [CountedValue] = []
+    /// Redacted, truncated prompt texts (`analyze --keep-samples N`); `nil` when none are kept,
+    /// so that no prompt text reaches the case store unless asked for.
+    public var promptSamples: [String]?
     public var firstSeen: Timestamp?
     public var lastSeen: Timestamp?
     public init() {}

@@ -1,4 +1,5 @@
 import TrawlModel
+import TrawlPrompts
 
 #if canImport(Glibc)
     import Glibc
@@ -25,6 +26,12 @@ public struct FeatureExtractor: Sendable {
     public let registry: RegistryIndex
     /// Enrichment for registry addresses (signup_ip); `nil` when the run has no GeoIP data.
     public let enricher: (any AddressEnricher)?
+    /// Who shares which template across the whole input (`template_sharing_accounts`).
+    public var templateSharing = TemplateSharingIndex()
+    /// When each model first appeared in the input (`new_model_rush_share`).
+    public var modelLaunches = ModelLaunchIndex()
+    /// Redacts and truncates kept prompt samples before they leave the state.
+    public var redactor = Redactor(maxCharacters: 300)
 
     public init(plans: PlanCatalog, registry: RegistryIndex, enricher: (any AddressEnricher)? = nil) {
         self.plans = plans
@@ -96,6 +103,33 @@ public struct FeatureExtractor: Sendable {
         v["single_turn_share"] = share(s.singleTurn, s.turnsKnown)
         v["thinking_share"] = share(s.thinking, s.thinkingKnown)
         v["max_tokens_at_cap_share"] = share(s.atCap, s.capKnown)
+        v["fixed_temperature_share"] = share(Int(s.temperatureTenths.max() ?? 0), s.temperatureKnown)
+        if let rush = modelLaunches.rushShare(s, day: key.day) { v["new_model_rush_share"] = .number(rush) }
+        if let p = s.prompts {
+            let analysed = p.textPrompts + p.hashPrompts
+            let t = p.analysis
+            if analysed > 0 {
+                v["prompts_analysed"] = .number(Double(analysed))
+                let templated = (t.textShare ?? 0) * Double(p.textPrompts) + (t.hashShare ?? 0) * Double(p.hashPrompts)
+                v["templated_share"] = .number(templated / Double(analysed))
+            }
+            let sampled = p.sampledTemplates
+            if sampled.prompts > 0 {
+                v["template_count"] = .number(Double(sampled.templates))
+                v["prompts_per_template"] = .number(Double(sampled.prompts) / Double(sampled.templates))
+            }
+            if let top = t.topShare { v["task_concentration"] = .number(top) }
+            if p.lexiconsKnown {
+                let l = p.lexiconCounts
+                v["reasoning_coercion_share"] = share(l.coercion, l.sampled)
+                v["dataset_generation_share"] = share(l.dataset, l.sampled)
+            }
+            if p.systemPrompts > 0 { v["distinct_system_prompts"] = .number(Double(p.systemSketch.count)) }
+            if !t.keys.isEmpty {
+                v["template_sharing_accounts"] = .number(
+                    Double(templateSharing.otherAccounts(sharing: t.keys, accountID: key.accountID, orgHash: s.orgHash)))
+            }
+        }
 
         if let record {
             if let created = record.createdAt {
@@ -129,6 +163,7 @@ public struct FeatureExtractor: Sendable {
             .map { CountedValue($0.key.description, $0.count) }
         evidence.topUserAgents = s.topUserAgents.pairs.sorted { ($0.count, $1.key) > ($1.count, $0.key) }.prefix(5)
             .map { CountedValue($0.key, $0.count) }
+        if let p = s.prompts, !p.samples.isEmpty { evidence.promptSamples = p.samples.map { redactor.redact($0.text) } }
         evidence.firstSeen = s.firstSeen == .max ? nil : s.firstSeen
         evidence.lastSeen = s.lastSeen == .min ? nil : s.lastSeen
         return AccountDayFeatures(accountID: key.accountID, day: key.day, features: v, evidence: evidence)

@@ -24,6 +24,20 @@ public struct DecodedBatch: Sendable {
             String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + Int(event.requestIDLength))]), as: UTF8.self)
         }
     }
+
+    /// The unescaped `prompt` of an event of this batch, or `nil` when none was kept.
+    public func prompt(of event: RequestEvent) -> String? {
+        guard event.promptLength > 0 else { return nil }
+        let start = Int(event.promptOffset)
+        return String(decoding: arena[start..<(start + Int(event.promptLength))], as: UTF8.self)
+    }
+
+    /// The unescaped `system_prompt` of an event of this batch, or `nil` when none was kept.
+    public func systemPrompt(of event: RequestEvent) -> String? {
+        guard event.systemPromptLength > 0 else { return nil }
+        let start = Int(event.systemPromptOffset)
+        return String(decoding: arena[start..<(start + Int(event.systemPromptLength))], as: UTF8.self)
+    }
 }
 
 /// Decodes the canonical JSONL access log (inputs.md §1) into `RequestEvent`s.
@@ -42,6 +56,9 @@ public struct CanonicalLogDecoder: Sendable {
     /// Quote offending values (addresses, times) in bad-line details. Off by default:
     /// reports name the file, line and field, not the data (`trawl analyze --verbose`).
     public var quoteValues = false
+    /// Copy the unescaped text of `prompt` and `system_prompt` into the batch's arena (see
+    /// `RequestEvent.promptOffset`). Off, prompts are only checked as JSON and skipped.
+    public var keepPromptText = true
     private var scratch: [UInt8] = []
 
     public init(maxLineBytes: Int = 1 << 20) { self.maxLineBytes = maxLineBytes }
@@ -92,6 +109,7 @@ public struct CanonicalLogDecoder: Sendable {
         if blank { return }
         var scanner = LineScanner(p: p, n: n)
         scanner.quoteValues = quoteValues
+        scanner.keepPromptText = keepPromptText
         var event = RequestEvent()
         let arenaMark = batch.arena.count
         let ignoredBefore = tally.ignoredFields
@@ -123,6 +141,7 @@ public struct CanonicalLogDecoder: Sendable {
                 canonical.withUnsafeBufferPointer { b in
                     var again = LineScanner(p: b.baseAddress!, n: b.count)
                     again.quoteValues = quoteValues
+                    again.keepPromptText = keepPromptText
                     var ev = RequestEvent()
                     switch again.scan(&ev, &interner, &batch.arena, &scratch, &tally) {
                     case .ok: batch.events.append(ev)
@@ -174,6 +193,8 @@ struct LineScanner {
     var sawNonASCII = false
     /// Whether error details may quote values from the line (addresses, times).
     var quoteValues = false
+    /// Copy prompt text into the arena (`CanonicalLogDecoder.keepPromptText`).
+    var keepPromptText = true
 
     init(p: UnsafePointer<UInt8>, n: Int) {
         self.p = p
@@ -613,8 +634,29 @@ struct LineScanner {
                         guard skipNumber() else { return .bad(.invalidJSON, "invalid JSON: malformed number in temperature") }
                         if let t = parseDouble(start, i) { event.temperature = Float(t) } else { tally.ignored(field) }
                     case .prompt, .systemPrompt:
-                        guard skipValue() else { return .bad(.invalidJSON, "invalid JSON in \(field.name)") }
+                        guard keepPromptText, c == 0x22 else {
+                            guard skipValue() else { return .bad(.invalidJSON, "invalid JSON in \(field.name)") }
+                            if c == 0x22 {
+                                event.flags.insert(field == .prompt ? .hasPrompt : .hasSystemPrompt)
+                            } else {
+                                tally.ignored(field)
+                            }
+                            break
+                        }
+                        guard let s = stringValue() else { return .bad(.invalidJSON, "invalid JSON in \(field.name)") }
                         event.flags.insert(field == .prompt ? .hasPrompt : .hasSystemPrompt)
+                        let off = arena.count
+                        guard withStringBytes(s, &scratch, { arena.append(contentsOf: $0) }) != nil else {
+                            return .bad(.invalidJSON, "invalid escape in \(field.name)")
+                        }
+                        let length = UInt32(arena.count - off)
+                        if field == .prompt {
+                            event.promptOffset = UInt32(truncatingIfNeeded: off)
+                            event.promptLength = length
+                        } else {
+                            event.systemPromptOffset = UInt32(truncatingIfNeeded: off)
+                            event.systemPromptLength = length
+                        }
                     case .promptSimhash:
                         guard c == 0x22 else {
                             guard skipValue() else { return syntax("a value") }

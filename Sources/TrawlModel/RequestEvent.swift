@@ -11,6 +11,12 @@ public struct RequestEvent: Sendable, Equatable {
     /// Byte range of `request_id` in the batch's text arena (`requestIDLength == 0`: absent).
     public var requestIDOffset: UInt32 = 0
     public var requestIDLength: UInt32 = 0
+    /// Byte ranges of the unescaped UTF-8 text of `prompt` and `system_prompt` in the batch's
+    /// arena (length 0: absent, empty, or not kept: see `CanonicalLogDecoder.keepPromptText`).
+    public var promptOffset: UInt32 = 0
+    public var promptLength: UInt32 = 0
+    public var systemPromptOffset: UInt32 = 0
+    public var systemPromptLength: UInt32 = 0
     /// Stable hash of `api_key_id` (`0`: absent). Keys and sessions are only ever counted,
     /// and a day has millions of distinct sessions, so they are hashed, not interned.
     public var apiKeyHash: UInt64 = 0

@@ -6,6 +6,7 @@ import TrawlCases
 import TrawlFeatures
 import TrawlIngest
 import TrawlModel
+import TrawlPrompts
 import TrawlRules
 
 /// Settings of one batch analysis (`trawl analyze`).
@@ -28,6 +29,11 @@ public struct AnalyzeOptions: Sendable {
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Quote offending values in bad-line reports.
     public var verbose = false
+    /// Analyse prompt text and prompt_simhash (the prompt features); off, prompts are skipped.
+    public var promptFeatures = true
+    /// Redacted, truncated prompt samples kept per flagged account-day as case evidence
+    /// (0: no prompt text reaches the case store).
+    public var keepSamples = 0
 
     public init(inputs: [String]) { self.inputs = inputs }
 }
@@ -135,6 +141,8 @@ public enum BatchAnalyzer {
             throw PipelineError(.badData, "\(error.description)\nfix the TLS stack table (rules/tls_stacks.yaml)")
         }
 
+        let prompts = options.promptFeatures ? try promptAnalyzer(rulesDirectory: options.rulesDirectory) : nil
+
         var connections: ConnectionIndex?
         if !options.pcapPaths.isEmpty {
             do {
@@ -178,6 +186,8 @@ public enum BatchAnalyzer {
         var aggregator = LogAggregator(plans: plans, enricher: enricher)
         aggregator.connections = connections
         aggregator.stacks = stacks
+        aggregator.prompts = prompts
+        aggregator.keepSamples = options.promptFeatures ? max(0, options.keepSamples) : 0
         aggregator.chunkSize = options.chunkSize
         aggregator.maxLineBytes = options.maxLineBytes
         aggregator.workers = options.workers
@@ -226,9 +236,14 @@ public enum BatchAnalyzer {
                     seconds: Date().timeIntervalSince(started), phase: phase))
         }
         announce("scoring \(summary.accountDays) account-days")
-        let extractor = FeatureExtractor(plans: plans, registry: RegistryIndex(accounts: registry.accounts), enricher: enricher)
+        var extractor = FeatureExtractor(plans: plans, registry: RegistryIndex(accounts: registry.accounts), enricher: enricher)
+        (extractor.templateSharing, extractor.modelLaunches) = acrossAccounts(aggregate.partitions)
         // Scored partition by partition, each freeing its sketches as it ends.
-        let results = score(&aggregate.partitions, extractor, rules, options.threshold)
+        var results = score(&aggregate.partitions, extractor, rules, options.threshold)
+        // Prompt samples are evidence for flagged account-days only.
+        for i in results.indices where results[i].features.evidence.promptSamples != nil && !results[i].assessment.flagged {
+            results[i].features.evidence.promptSamples = nil
+        }
         let scores = scoreLines(results)
         summary.flaggedAccounts = scores.filter(\.flagged).count
         let scored = Date()
@@ -273,6 +288,67 @@ public enum BatchAnalyzer {
         summary.linesPerSecond = summary.seconds > 0 ? Double(summary.linesRead) / summary.seconds : 0
         summary.peakRSSBytes = peakResidentBytes()
         return Outcome(summary: summary, results: results, scores: scores)
+    }
+
+    /// Prompt analysis with the phrase lexicons of `rulesDirectory/lexicons/` (none when the
+    /// folder is missing: the lexicon features are then unknown).
+    /// - Throws: `PipelineError` (bad data) naming the lexicon file, line and column.
+    public static func promptAnalyzer(rulesDirectory: String) throws -> PromptAnalyzer {
+        let folder = (rulesDirectory as NSString).appendingPathComponent("lexicons")
+        var lexicons: [PhraseLexicon] = []
+        if FileManager.default.fileExists(atPath: folder) {
+            do { lexicons = try PhraseLexicon.loadAll(directory: folder) } catch {
+                throw PipelineError(
+                    .badData, "\(error.description)\nfix the lexicon, or check it with: trawl rules lint --rules \(rulesDirectory)")
+            }
+        }
+        return PromptAnalyzer(lexicons: lexicons)
+    }
+
+    /// Every problem in the lexicon files of `rulesDirectory/lexicons/` (each file checked on
+    /// its own), as `file:line:col: reason`, plus classes defined twice; empty when all load.
+    public static func lexiconProblems(rulesDirectory: String) -> [String] {
+        let folder = (rulesDirectory as NSString).appendingPathComponent("lexicons")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        var problems: [String] = []
+        var classes: [String: String] = [:]
+        for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+            let path = (folder as NSString).appendingPathComponent(name)
+            do {
+                let lexicon = try PhraseLexicon.load(path: path)
+                if let other = classes[lexicon.className] {
+                    problems.append("\(path): class `\(lexicon.className)` is also defined in \(other)")
+                }
+                classes[lexicon.className] = path
+            } catch {
+                problems.append(error.description)
+            }
+        }
+        return problems
+    }
+
+    /// What needs every account: who holds which top template, and when each model first
+    /// appeared (one thread per partition, then combined).
+    static func acrossAccounts(_ partitions: [AccountDayPartition]) -> (TemplateSharingIndex, ModelLaunchIndex) {
+        let parts = concurrentMap(count: partitions.count) { p in
+            var sharing = TemplateSharingIndex()
+            var launches = ModelLaunchIndex()
+            let part = partitions[p]
+            for i in 0..<part.count {
+                launches.add(part.states[i])
+                if let prompts = part.states[i].prompts {
+                    sharing.add(prompts, accountID: part.keys[i].accountID, orgHash: part.states[i].orgHash)
+                }
+            }
+            return (sharing, launches)
+        }
+        var sharing = TemplateSharingIndex()
+        var launches = ModelLaunchIndex()
+        for (s, l) in parts {
+            sharing.merge(s)
+            launches.merge(l)
+        }
+        return (sharing, launches)
     }
 
     /// Features and assessment of every account-day, in account and day order: one

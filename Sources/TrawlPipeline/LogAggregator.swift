@@ -3,6 +3,7 @@ import Synchronization
 import TrawlFeatures
 import TrawlIngest
 import TrawlModel
+import TrawlPrompts
 
 /// What reading the logs produced: per account-day state and the damage found.
 public struct AggregateResult: Sendable {
@@ -64,6 +65,10 @@ public struct LogAggregator: Sendable {
     public var connections: (any ConnectionLookup)?
     /// The TLS stack table for tls_ua_mismatch_share and relay_stack_share, or `nil`.
     public var stacks: TLSStackTable?
+    /// Prompt analysis (copied to each worker), or `nil` to skip prompt text altogether.
+    public var prompts: PromptAnalyzer?
+    /// Prompt texts kept per account-day for evidence (`--keep-samples`).
+    public var keepSamples = 0
 
     public init(plans: PlanCatalog, enricher: (any AddressEnricher)? = nil) {
         self.plans = plans
@@ -83,10 +88,13 @@ public struct LogAggregator: Sendable {
 
         init(
             maxLineBytes: Int, plans: PlanCatalog, enricher: (any AddressEnricher)?, connections: (any ConnectionLookup)?,
-            stacks: TLSStackTable?
+            stacks: TLSStackTable?, prompts: PromptAnalyzer?, keepSamples: Int
         ) {
             decoder = CanonicalLogDecoder(maxLineBytes: maxLineBytes)
-            accumulator = FeatureAccumulator(plans: plans, enricher: enricher, connections: connections, stacks: stacks)
+            decoder.keepPromptText = prompts != nil
+            accumulator = FeatureAccumulator(
+                plans: plans, enricher: enricher, connections: connections, stacks: stacks, prompts: prompts,
+                keepSamples: keepSamples)
             queue = BlockingQueue(capacity: 4)
         }
     }
@@ -95,7 +103,9 @@ public struct LogAggregator: Sendable {
         let started = Date()
         let pool = ChunkPool(chunkSize: chunkSize)
         let workers = (0..<self.workers).map { _ in
-            Worker(maxLineBytes: maxLineBytes, plans: plans, enricher: enricher, connections: connections, stacks: stacks)
+            Worker(
+                maxLineBytes: maxLineBytes, plans: plans, enricher: enricher, connections: connections, stacks: stacks,
+                prompts: prompts, keepSamples: keepSamples)
         }
         for w in workers { w.decoder.quoteValues = quoteValues }
         let linesDone = Atomic<Int>(0)

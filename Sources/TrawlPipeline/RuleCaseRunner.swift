@@ -96,9 +96,11 @@ public enum RuleCaseRunner {
         aggregator.workers = 1
         aggregator.stacks = stacks
         aggregator.connections = connections
+        aggregator.prompts = try BatchAnalyzer.promptAnalyzer(rulesDirectory: rulesDirectory)
         let aggregate = aggregator.run([InputFile(path: path("events.jsonl"))])
         if let e = aggregate.fileErrors.first { throw PipelineError.from(e) }
-        let extractor = FeatureExtractor(plans: plans, registry: registry, enricher: enricher)
+        var extractor = FeatureExtractor(plans: plans, registry: registry, enricher: enricher)
+        (extractor.templateSharing, extractor.modelLaunches) = BatchAnalyzer.acrossAccounts(aggregate.partitions)
         var fired: [String: Set<String>] = [:]
         var flagged: Set<String> = []
         for part in aggregate.partitions {

@@ -70,6 +70,15 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(help: "Quote the offending values (addresses, times) in bad-line reports.")
     var verbose = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Keep up to N prompt samples per flagged account-day as case evidence, redacted and truncated (default 0: no prompt text in the store).",
+            valueName: "N"))
+    var keepSamples = 0
+
+    @Flag(help: "Skip prompt text and prompt_simhash: no prompt features (they are unknown).")
+    var noPromptFeatures = false
+
     @Flag(help: "Print the run summary as one JSON line on standard output.")
     var summaryJson = false
 
@@ -78,6 +87,7 @@ struct AnalyzeCommand: ParsableCommand {
         if let t = threshold, !(0...1).contains(t) { throw ValidationError("--threshold must be between 0 and 1") }
         if maxLineBytes < 64 { throw ValidationError("--max-line-bytes must be at least 64") }
         if chunkSize < 1 { throw ValidationError("--chunk-size must be positive") }
+        if keepSamples < 0 { throw ValidationError("--keep-samples must be 0 or more") }
     }
 
     func run() throws {
@@ -95,6 +105,8 @@ struct AnalyzeCommand: ParsableCommand {
         options.chunkSize = chunkSize
         if let workers { options.workers = max(1, workers) }
         options.verbose = verbose
+        options.keepSamples = keepSamples
+        options.promptFeatures = !noPromptFeatures
         do {
             let outcome = try BatchAnalyzer.run(options, progress: Terminal.progressLine())
             Terminal.printSummary(outcome.summary)

@@ -110,6 +110,10 @@ struct CasesCommand: ParsableCommand {
                 ]
                 let values = shown.compactMap { k in day.features[k].map { "\(k)=\(TerminalText.sanitize($0.description, limit: 30))" } }
                 Terminal.say("    features: " + values.joined(separator: " "))
+                // Kept only with `analyze --keep-samples`; prompt text is the sender's, so sanitized.
+                for sample in day.evidence.promptSamples ?? [] {
+                    Terminal.say("    prompt sample: \(TerminalText.sanitize(sample, limit: 300))")
+                }
             }
             if !detail.evidence.isEmpty {
                 Terminal.say("\n  evidence:")

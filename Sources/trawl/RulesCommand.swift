@@ -25,8 +25,11 @@ struct RulesCommand: ParsableCommand {
             let dir = try rules.resolved()
             let diagnostics = RuleLinter.lint(directory: dir)
             for d in diagnostics { Terminal.say(d.description) }
-            let errors = diagnostics.filter { $0.severity == .error }.count
-            Terminal.say("\(dir): \(errors) error(s), \(diagnostics.count - errors) warning(s)")
+            // Phrase lexicons (rules/lexicons/*.yaml) are checked too: analyze stops on a bad one.
+            let lexiconProblems = BatchAnalyzer.lexiconProblems(rulesDirectory: dir)
+            for p in lexiconProblems { Terminal.say(p) }
+            let errors = diagnostics.filter { $0.severity == .error }.count + lexiconProblems.count
+            Terminal.say("\(dir): \(errors) error(s), \(diagnostics.count - (errors - lexiconProblems.count)) warning(s)")
             if errors > 0 { throw CommandFailure(65, "rule files have errors") }
         }
     }

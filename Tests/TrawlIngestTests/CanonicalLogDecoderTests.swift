@@ -78,6 +78,8 @@ import TrawlModel
         #expect(e.latencyMs == 4500 && e.turns == 1)
         #expect(e.temperature == 0.7)
         #expect(e.simhash == 0x0123_4567_89AB_CDEF)
+        #expect(e.prompt == "Solve: {x} \n tab\t")
+        #expect(e.systemPrompt == "be brief")
         let flags = RequestEvent.Flags(rawValue: e.flags)
         #expect(flags.contains([.streamKnown, .stream, .thinkingKnown, .rateLimitedKnown, .hasPrompt, .hasSystemPrompt, .simhashKnown]))
         #expect(!flags.contains(.thinking) && !flags.contains(.rateLimited))

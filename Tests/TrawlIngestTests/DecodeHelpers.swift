@@ -24,6 +24,8 @@ struct ResolvedEvent: Equatable, CustomStringConvertible {
     var temperature: Float
     var flags: UInt16
     var simhash: UInt64
+    var prompt: String? = nil
+    var systemPrompt: String? = nil
 
     var description: String { "\(account)@\(ts) \(ip) ua=\(userAgent)" }
 
@@ -33,7 +35,7 @@ struct ResolvedEvent: Equatable, CustomStringConvertible {
             && a.apiKey == b.apiKey && a.inputTokens == b.inputTokens && a.outputTokens == b.outputTokens
             && a.maxTokens == b.maxTokens && a.latencyMs == b.latencyMs && a.turns == b.turns && a.status == b.status
             && (a.temperature == b.temperature || (a.temperature.isNaN && b.temperature.isNaN)) && a.flags == b.flags
-            && a.simhash == b.simhash
+            && a.simhash == b.simhash && a.prompt == b.prompt && a.systemPrompt == b.systemPrompt
     }
 }
 
@@ -66,7 +68,8 @@ func decodeFile(_ path: String, chunkSize: Int = 1 << 16, maxLineBytes: Int = 1 
                         model: i.string(e.model), session: e.sessionHash, apiKey: e.apiKeyHash,
                         inputTokens: e.inputTokens, outputTokens: e.outputTokens, maxTokens: e.maxTokens,
                         latencyMs: e.latencyMs, turns: e.turns, status: e.status, temperature: e.temperature,
-                        flags: e.flags.rawValue, simhash: e.promptSimhash))
+                        flags: e.flags.rawValue, simhash: e.promptSimhash, prompt: batch.prompt(of: e),
+                        systemPrompt: batch.systemPrompt(of: e)))
             }
             pool.recycle(chunk.buffer!)
         case .overlongLine:

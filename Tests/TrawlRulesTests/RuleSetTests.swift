@@ -416,7 +416,7 @@ struct StarterRuleSetTests {
 
     @Test func loadsAndLintsClean() throws {
         let set = try RuleSet.load(directory: Self.folder)
-        #expect((8...30).contains(set.rules.count))
+        #expect((8...40).contains(set.rules.count))
         #expect(set.scoring == ScoringParameters(bias: -4, threshold: 0.5))
         #expect(set.rules.contains { $0.weight < 0 })
         #expect(set.rules.allSatisfy { !$0.description.isEmpty && !$0.references.isEmpty && $0.explainTemplate != nil })
