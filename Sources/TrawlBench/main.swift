@@ -17,6 +17,7 @@ import TrawlCapture
 import TrawlGeo
 import TrawlModel
 import TrawlPipeline
+import TrawlPrompts
 import TrawlSimulator
 
 struct Options {
@@ -170,6 +171,35 @@ if o.stages.contains("logs") {
     let tGzip = try measureTrawl(gz)
     say("trawl analyze, plain, --geoip …")
     let tGeo = try measureTrawl(plain, extra: ["--geoip", geoip])
+    say("trawl analyze, plain, --no-prompt-features …")
+    let tNoPrompts = try measureTrawl(plain, extra: ["--no-prompt-features"])
+
+    /// Prompts per second through the normaliser and both hashes (skeleton, SimHash and
+    /// MinHash) on one thread, over the prompts of the log's first lines.
+    func measurePrompts() throws -> (perSecond: Double, megabytesPerSecond: Double, count: Int) {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: plain))
+        defer { try? handle.close() }
+        let head = try handle.read(upToCount: 128 << 20) ?? Data()
+        var prompts: [[UInt8]] = []
+        for line in head.split(separator: 0x0A).dropLast() where prompts.count < 100_000 {
+            if let obj = try? JSONSerialization.jsonObject(with: line) as? [String: Any], let p = obj["prompt"] as? String {
+                prompts.append(Array(p.utf8))
+            }
+        }
+        var fingerprinter = PromptFingerprinter()
+        var sink: UInt64 = 0
+        let t0 = Date()
+        for p in prompts {
+            let f = p.withUnsafeBytes { fingerprinter.fingerprint(utf8: $0) }
+            sink ^= f.skeletonHash ^ f.simHash.value
+        }
+        let seconds = Date().timeIntervalSince(t0)
+        if sink == 42 { say("") }  // keeps the work from being optimised away
+        let bytes = prompts.reduce(0) { $0 + $1.count }
+        return (Double(prompts.count) / seconds, Double(bytes) / 1e6 / seconds, prompts.count)
+    }
+    say("prompt skeletons and hashes, one thread …")
+    let promptRate = try measurePrompts()
 
     /// Uncached lookups per second on one thread: addresses spread over the world's networks.
     func measureLookups() throws -> Double {
@@ -206,6 +236,7 @@ if o.stages.contains("logs") {
     say(row("trawl analyze (plain)", tPlain))
     say(row("trawl analyze (gzip)", tGzip))
     say(row("trawl analyze (--geoip)", tGeo))
+    say(row("trawl analyze (no prompts)", tNoPrompts))
     say(row("duckdb aggregate", duck))
     let ratio = tPlain.seconds / duck.seconds
     let gzipRatio = tGzip.seconds / tPlain.seconds
@@ -218,12 +249,18 @@ if o.stages.contains("logs") {
         String(
             format: "GeoIP: %.2f M lookups/s (one thread, uncached) · with --geoip / without: %.2f (target <= 1.3)", lookupsPerSecond / 1e6,
             geoRatio))
+    let promptRatio = tPlain.seconds / tNoPrompts.seconds
+    say(
+        String(
+            format:
+                "prompts: %.0f k/s, %.0f MB/s normalised and hashed (one thread, %d prompts) · with prompt features / without: %.2f (target <= 1.5)",
+            promptRate.perSecond / 1e3, promptRate.megabytesPerSecond, promptRate.count, promptRatio))
     print(
         String(
             format:
-                #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"trawl_geoip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"geoip_ratio":%.3f,"geoip_lookups_per_s":%.0f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d}"#,
+                #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"trawl_geoip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"geoip_ratio":%.3f,"geoip_lookups_per_s":%.0f,"trawl_no_prompts_s":%.3f,"prompt_ratio":%.3f,"prompts_per_s":%.0f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d}"#,
             size, tPlain.lines, tPlain.seconds, tGzip.seconds, tGeo.seconds, duck.seconds, ratio, gzipRatio, geoRatio, lookupsPerSecond,
-            max(tPlain.rss, tGzip.rss, tGeo.rss), duck.rss))
+            tNoPrompts.seconds, promptRatio, promptRate.perSecond, max(tPlain.rss, tGzip.rss, tGeo.rss), duck.rss))
 }
 
 if o.stages.contains("capture") { try CaptureBench(options: o).run() }
