@@ -288,20 +288,12 @@ public struct FeatureAccumulator: Sendable {
         return parts
     }
 
-    /// The accumulated state keyed by account id and day, with interned ids resolved.
+    /// The accumulated state keyed by account id and day, with interned ids resolved
+    /// (a copy: `drain` on a copy of the accumulator, in one part).
     public func export(interner: StringInterner) -> [AccountDayKey: AccountDayState] {
-        var out: [AccountDayKey: AccountDayState] = [:]
-        out.reserveCapacity(working.count)
-        for (key, slot) in index.entries {
-            let w = working[slot]
-            var state = w.state
-            state.topUserAgents = w.userAgents.mapKeys { interner.string($0) }
-            if w.planID != 0 { state.notePlan(interner.string(w.planID), at: w.planSeenAt) }
-            let account = interner.string(UInt32(key >> 32))
-            let day = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
-            out[AccountDayKey(accountID: account, day: day)] = state
-        }
-        return out
+        var copy = self
+        let part = copy.drain(interner: interner, partitions: 1) { _ in 0 }[0]
+        return Dictionary(uniqueKeysWithValues: zip(part.keys, part.states))
     }
 }
 

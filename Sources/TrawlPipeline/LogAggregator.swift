@@ -27,13 +27,6 @@ public struct AggregateResult: Sendable {
 
     /// Distinct accounts over all partitions.
     public var accounts: Int { partitions.reduce(0) { $0 + Set($1.keys.map(\.accountID)).count } }
-
-    /// Every state by key: a copy of the partitions, for small inputs and tests.
-    public var states: [AccountDayKey: AccountDayState] {
-        var out: [AccountDayKey: AccountDayState] = [:]
-        for part in partitions { for (k, s) in zip(part.keys, part.states) { out[k] = s } }
-        return out
-    }
 }
 
 /// Progress of a running aggregation, for a terminal progress line.
