@@ -39,8 +39,6 @@ public struct RuleSet: Sendable {
     public let rules: [Rule]
     /// Bias and flagging threshold (defaults: -4 and 0.5).
     public var scoring: ScoringParameters
-    /// Indexes in `rules` of the account-scope rules.
-    let accountRuleIndexes: [Int]
     /// The account-scope rules, each behind one reference: `assess` runs every rule on
     /// every account-day, and reading a `Rule` out of an array copies it (retaining each
     /// string and array it holds) where a reference costs one retain.
@@ -50,8 +48,7 @@ public struct RuleSet: Sendable {
     public init(rules: [Rule], scoring: ScoringParameters = ScoringParameters()) {
         self.rules = rules
         self.scoring = scoring
-        self.accountRuleIndexes = rules.indices.filter { rules[$0].scope == .account }
-        self.accountRuleReferences = accountRuleIndexes.map { RuleReference(rules[$0]) }
+        self.accountRuleReferences = rules.filter { $0.scope == .account }.map(RuleReference.init)
     }
 
     /// Loads every rule file in a folder (`*.yaml`, not recursive; files without a
@@ -90,7 +87,7 @@ public struct RuleSet: Sendable {
     }
 
     /// The rules that `assess` evaluates.
-    public var accountRules: [Rule] { accountRuleIndexes.map { rules[$0] } }
+    public var accountRules: [Rule] { accountRuleReferences.map(\.rule) }
 
     /// The same rules with some weights replaced (by rule id), e.g. after recalibration.
     ///
