@@ -52,7 +52,7 @@ extension CaseStore {
         let actor = "run:\(runID)"
         // The rows' JSON is made on other threads while this one writes: SQLite takes one
         // core, and making the text costs about as much as storing it.
-        let prepared = PreparedDay.Stream(results, order: order)
+        let prepared = PreparedDay.Stream(results, order: order, accounts: accounts, days: dayTexts)
         defer { prepared.cancel() }
         return try write("recording results of run \(runID)") { db in
             try requireRun(runID, db)
@@ -126,7 +126,9 @@ private struct PreparedDay: Sendable {
         private let stopped = Atomic<Bool>(false)
         private var nextChunk = 0
 
-        init(_ results: Results, order: [Int]) {
+        /// - Parameters: accounts, days: each result's account id and day as stored (made
+        ///   already to sort the results).
+        init(_ results: Results, order: [Int], accounts: [String], days dayTexts: [String]) {
             let count = (order.count + Self.chunkSize - 1) / Self.chunkSize
             self.count = count
             chunks = Mutex(Array(repeating: nil, count: count))
@@ -139,7 +141,10 @@ private struct PreparedDay: Sendable {
                         let c = claimed.add(1, ordering: .relaxed).oldValue
                         guard c < count else { break }
                         let range = (c * Self.chunkSize)..<min(order.count, (c + 1) * Self.chunkSize)
-                        let days = range.map { PreparedDay(results[order[$0]], tagsByRule: &tagsByRule) }
+                        let days = range.map { k in
+                            let i = order[k]
+                            return PreparedDay(results[i], accountID: accounts[i], day: dayTexts[i], tagsByRule: &tagsByRule)
+                        }
                         chunks.withLock { $0[c] = days }
                         ready[c].signal()
                     }
@@ -186,14 +191,15 @@ private struct PreparedDay: Sendable {
 
     /// - Parameter tagsByRule: the last tags seen for each rule id and their JSON (a
     ///   rule's tags are the same on every day it fires, so this is seldom recomputed).
-    /// Prepares a result that passed `validate`.
+    /// Prepares a result that passed `validate`; `accountID` and `day` are its account id
+    /// and day as stored.
     init(
-        _ result: (features: AccountDayFeatures, assessment: Assessment),
+        _ result: (features: AccountDayFeatures, assessment: Assessment), accountID: String, day: String,
         tagsByRule: inout [String: (tags: [String], json: String)]
     ) {
         let (f, a) = result
-        accountID = StorageFormat.text(a.accountID)
-        day = StorageFormat.day(a.day)
+        self.accountID = accountID
+        self.day = day
         features = StorageFormat.json(f.features)
         evidence = StorageFormat.json(f.evidence)
         score = a.score
