@@ -149,23 +149,26 @@ public struct PromptNormalizer: Sendable {
     return ((b0 & 0x07) << 18 | UInt32(t[i + 1] & 0x3F) << 12 | UInt32(t[i + 2] & 0x3F) << 6 | UInt32(t[i + 3] & 0x3F), 4)
 }
 
-@inline(__always) func appendUTF8(_ v: UInt32, to a: inout [UInt8]) {
+/// Writes the UTF-8 encoding of the scalar value `v` through `emit`, byte by byte.
+@inline(__always) func encodeUTF8(_ v: UInt32, _ emit: (UInt8) -> Void) {
     if v < 0x80 {
-        a.append(UInt8(v))
+        emit(UInt8(v))
     } else if v < 0x800 {
-        a.append(UInt8(0xC0 | v >> 6))
-        a.append(UInt8(0x80 | v & 0x3F))
+        emit(UInt8(0xC0 | v >> 6))
+        emit(UInt8(0x80 | v & 0x3F))
     } else if v < 0x10000 {
-        a.append(UInt8(0xE0 | v >> 12))
-        a.append(UInt8(0x80 | (v >> 6) & 0x3F))
-        a.append(UInt8(0x80 | v & 0x3F))
+        emit(UInt8(0xE0 | v >> 12))
+        emit(UInt8(0x80 | (v >> 6) & 0x3F))
+        emit(UInt8(0x80 | v & 0x3F))
     } else {
-        a.append(UInt8(0xF0 | v >> 18))
-        a.append(UInt8(0x80 | (v >> 12) & 0x3F))
-        a.append(UInt8(0x80 | (v >> 6) & 0x3F))
-        a.append(UInt8(0x80 | v & 0x3F))
+        emit(UInt8(0xF0 | v >> 18))
+        emit(UInt8(0x80 | (v >> 12) & 0x3F))
+        emit(UInt8(0x80 | (v >> 6) & 0x3F))
+        emit(UInt8(0x80 | v & 0x3F))
     }
 }
+
+@inline(__always) func appendUTF8(_ v: UInt32, to a: inout [UInt8]) { encodeUTF8(v) { a.append($0) } }
 
 @inline(__always) func isASCIIAlnum(_ b: UInt8) -> Bool {
     (b &- 48) < 10 || ((b | 0x20) &- 97) < 26

@@ -399,22 +399,7 @@ struct SkeletonScanner {
                 k += 1
             } else {
                 let (v, len) = decodeValid(t, k)
-                let f = ScalarClass.fold(v, table)
-                if f < 0x80 {
-                    fo.append(UInt8(f))
-                } else if f < 0x800 {
-                    fo.append(UInt8(0xC0 | f >> 6))
-                    fo.append(UInt8(0x80 | f & 0x3F))
-                } else if f < 0x10000 {
-                    fo.append(UInt8(0xE0 | f >> 12))
-                    fo.append(UInt8(0x80 | (f >> 6) & 0x3F))
-                    fo.append(UInt8(0x80 | f & 0x3F))
-                } else {
-                    fo.append(UInt8(0xF0 | f >> 18))
-                    fo.append(UInt8(0x80 | (f >> 12) & 0x3F))
-                    fo.append(UInt8(0x80 | (f >> 6) & 0x3F))
-                    fo.append(UInt8(0x80 | f & 0x3F))
-                }
+                encodeUTF8(ScalarClass.fold(v, table)) { fo.append($0) }
                 k += len
             }
         }
