@@ -179,30 +179,39 @@ public struct FeatureAccumulator: Sendable {
     /// Adds a request's prompt text (or, without text, its prompt_simhash) to its state.
     /// The prompt is analysed only when it enters the account-day's sample.
     private mutating func addPrompt(_ e: RequestEvent, slot: Int, arena: [UInt8]) {
-        var p = working[slot].state.prompts.take() ?? PromptDayState()
-        defer { working[slot].state.prompts = p }
-        if p.sampleLimit == 0 && keepSamples > 0 { p.sampleLimit = keepSamples }
-        p.lexiconsKnown = prompts!.hasLexicons
+        if case .none = working[slot].state.prompts { working[slot].state.prompts = PromptDayState() }
+        let keepSamples = keepSamples
+        // The state is changed in place: taking it out and putting it back copied it, which
+        // retained every array of the state on each prompt.
         arena.withUnsafeBytes { a in
-            let system =
-                e.systemPromptLength == 0
-                ? nil
-                : UnsafeRawBufferPointer(rebasing: a[Int(e.systemPromptOffset)..<(Int(e.systemPromptOffset) + Int(e.systemPromptLength))])
-            let systemHash = system.map { stableHash($0) | 1 } ?? 0
-            if systemHash != 0 { p.addSystemPrompt(hash: systemHash) }
-            if e.promptLength > 0 {
-                let prompt = UnsafeRawBufferPointer(rebasing: a[Int(e.promptOffset)..<(Int(e.promptOffset) + Int(e.promptLength))])
-                p.textPrompts += 1
-                let rank = PromptDayState.textRank(contentHash: stableHash(prompt), ts: e.ts)
-                if p.admits(rank: rank) {
-                    p.addSampled(prompts!.analyze(prompt: prompt, system: system, systemHash: systemHash), rank: rank)
-                }
-                if keepSamples > 0 && p.wantsSample(at: e.ts) {
-                    p.addSample(PromptSample(ts: e.ts, text: String(decoding: prompt, as: UTF8.self)))
-                }
-            } else if e.flags.contains(.simhashKnown) {
-                p.addSimHash(e.promptSimhash, ts: e.ts)
+            Self.addPrompt(e, to: &working[slot].state.prompts!, arena: a, analyzer: &prompts!, keepSamples: keepSamples)
+        }
+    }
+
+    private static func addPrompt(
+        _ e: RequestEvent, to p: inout PromptDayState, arena a: UnsafeRawBufferPointer, analyzer: inout PromptAnalyzer,
+        keepSamples: Int
+    ) {
+        if p.sampleLimit == 0 && keepSamples > 0 { p.sampleLimit = keepSamples }
+        p.lexiconsKnown = analyzer.hasLexicons
+        let system =
+            e.systemPromptLength == 0
+            ? nil
+            : UnsafeRawBufferPointer(rebasing: a[Int(e.systemPromptOffset)..<(Int(e.systemPromptOffset) + Int(e.systemPromptLength))])
+        let systemHash = system.map { stableHash($0) | 1 } ?? 0
+        if systemHash != 0 { p.addSystemPrompt(hash: systemHash) }
+        if e.promptLength > 0 {
+            let prompt = UnsafeRawBufferPointer(rebasing: a[Int(e.promptOffset)..<(Int(e.promptOffset) + Int(e.promptLength))])
+            p.textPrompts += 1
+            let rank = PromptDayState.textRank(contentHash: stableHash(prompt), ts: e.ts)
+            if p.admits(rank: rank) {
+                p.addSampled(analyzer.analyze(prompt: prompt, system: system, systemHash: systemHash), rank: rank)
             }
+            if keepSamples > 0 && p.wantsSample(at: e.ts) {
+                p.addSample(PromptSample(ts: e.ts, text: String(decoding: prompt, as: UTF8.self)))
+            }
+        } else if e.flags.contains(.simhashKnown) {
+            p.addSimHash(e.promptSimhash, ts: e.ts)
         }
     }
 
@@ -282,7 +291,11 @@ public struct FeatureAccumulator: Sendable {
             w.state.topUserAgents = w.userAgents.mapKeys { interner.string($0) }
             if w.planID != 0 { w.state.notePlan(interner.string(w.planID), at: w.planSeenAt) }
             let day = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
-            parts[account.part].append(AccountDayKey(accountID: account.name, day: day), w.state)
+            // Swapped out, not copied: a copy retained every array and sketch of the state
+            // (an empty state allocates nothing).
+            var state = AccountDayState()
+            swap(&state, &w.state)
+            parts[account.part].append(AccountDayKey(accountID: account.name, day: day), state)
         }
         index = SlotTable()
         return parts
