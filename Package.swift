@@ -26,7 +26,7 @@ let package = Package(
         .systemLibrary(name: "CISAL", providers: [.apt(["libisal-dev"])]),
         .systemLibrary(name: "CMaxMindDB", providers: [.apt(["libmaxminddb-dev"])]),
         .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
-        .target(name: "TrawlModel", swiftSettings: strict),
+        .target(name: "TrawlModel", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .target(
             name: "TrawlIngest",
             dependencies: ["TrawlModel", "CZlib", "CZstd", "CISAL"],
@@ -93,7 +93,9 @@ let package = Package(
             dependencies: ["TrawlModel"],
             path: "Sources/TestSupport",
             swiftSettings: strict),
-        .testTarget(name: "TrawlModelTests", dependencies: ["TrawlModel", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "TrawlModelTests", dependencies: ["TrawlModel", "TestSupport", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         .testTarget(name: "TrawlIngestTests", dependencies: ["TrawlIngest", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlGeoTests", dependencies: ["TrawlGeo", "TrawlModel", "CMaxMindDB", "TestSupport"], swiftSettings: strict),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import TrawlModel
 import Yams
 
 /// The OS-family guesses for TCP SYN signatures, read from `rules/tcp_signatures.yaml`.
@@ -76,50 +77,27 @@ public struct SYNSignatureTable: Sendable {
 
     /// Reads a table from YAML text, reported under the name `file`.
     public static func parse(yaml: String, file: String = "<yaml>") throws(CaptureError) -> SYNSignatureTable {
-        func fail(_ node: Node?, _ why: String) -> CaptureError {
-            CaptureError(file: file, line: node?.mark?.line, column: node?.mark?.column, reason: .invalidSignatureTable(why))
+        let reader = YAMLTableReader { line, column, why in
+            CaptureError(file: file, line: line, column: column, reason: .invalidSignatureTable(why))
         }
-        let root: Node?
-        do { root = try Yams.compose(yaml: yaml) } catch { throw fail(nil, "not valid YAML: \(error)") }
-        guard let root, let top = root.mapping else { throw fail(root, "expected a mapping with the key `signatures`") }
-        for (key, _) in top where key.string != "signatures" {
-            throw fail(key, "unknown key `\(key.string ?? "?")` (the only key is `signatures`)")
-        }
-        guard let list = top["signatures"]?.sequence else { throw fail(root, "expected `signatures:` with a list of entries") }
+        func fail(_ node: Node?, _ why: String) -> CaptureError { reader.fail(node, why) }
+        let (root, top) = try reader.document(yaml, expected: "a mapping with the key `signatures`")
+        try reader.checkKeys(top, ["signatures"])
         var entries: [Entry] = []
         var ids = Set<String>()
-        for item in list {
+        for item in try reader.sequence(top, "signatures", in: root, of: "entries") {
             guard let map = item.mapping else { throw fail(item, "expected a mapping (an entry)") }
-            for (key, _) in map where !keys.contains(key.string ?? "") {
-                throw fail(key, "unknown key `\(key.string ?? "?")` (keys: \(keys.joined(separator: ", ")))")
-            }
+            try reader.checkKeys(map, keys)
             func text(_ k: String, required: Bool) throws(CaptureError) -> String? {
-                guard let node = map[k] else {
-                    if required { throw fail(item, "missing key `\(k)`") }
-                    return nil
-                }
-                guard let s = node.scalar?.string, !s.isEmpty else { throw fail(node, "`\(k)` must be text") }
-                return s
-            }
-            func integer(_ node: Node, _ k: String) throws(CaptureError) -> Int {
-                guard let v = node.int else { throw fail(node, "`\(k)` must be a whole number") }
-                return v
+                try reader.text(map, k, in: item, required: required)
             }
             func strings(_ k: String) throws(CaptureError) -> [String]? {
-                guard let node = map[k] else { return nil }
-                if let s = node.scalar?.string { return [s] }
-                guard let seq = node.sequence else { throw fail(node, "`\(k)` must be text or a list") }
-                var out: [String] = []
-                for n in seq {
-                    guard let s = n.scalar?.string else { throw fail(n, "`\(k)` entries must be text") }
-                    out.append(s)
-                }
-                return out
+                try reader.strings(map, k, in: item, required: false, acceptingText: true)
             }
-            let id = try text("id", required: true)!
+            let id = try reader.text(map, "id", in: item)
             guard ids.insert(id).inserted else { throw fail(map["id"], "duplicate id `\(id)`") }
             guard let ttlNode = map["ittl"] else { throw fail(item, "missing key `ittl`") }
-            let ittl = try integer(ttlNode, "ittl")
+            let ittl = try reader.integer(ttlNode, "ittl")
             guard [32, 64, 128, 255].contains(ittl) else { throw fail(ttlNode, "`ittl` must be 32, 64, 128 or 255") }
             guard let layouts = try strings("layout"), !layouts.isEmpty else { throw fail(item, "missing key `layout`") }
             let windows = try strings("window")
@@ -131,25 +109,25 @@ public struct SYNSignatureTable: Sendable {
                 let items = node.sequence ?? [node]
                 var out: [Int] = []
                 for n in items {
-                    if n.scalar?.string == "none" { out.append(-1) } else { out.append(try integer(n, "wscale")) }
+                    if n.scalar?.string == "none" { out.append(-1) } else { out.append(try reader.integer(n, "wscale")) }
                 }
                 scales = out
             }
             var mssRange: ClosedRange<Int>?
             if let node = map["mss"] {
                 guard let seq = node.sequence, seq.count == 2 else { throw fail(node, "`mss` must be [low, high]") }
-                let low = try integer(seq[0], "mss"), high = try integer(seq[1], "mss")
+                let low = try reader.integer(seq[0], "mss"), high = try reader.integer(seq[1], "mss")
                 guard low <= high else { throw fail(node, "`mss` low is above high") }
                 mssRange = low...high
             }
             var version: Int?
             if let node = map["ip_version"] {
-                version = try integer(node, "ip_version")
+                version = try reader.integer(node, "ip_version")
                 guard version == 4 || version == 6 else { throw fail(node, "`ip_version` must be 4 or 6") }
             }
             entries.append(
                 Entry(
-                    id: id, label: try text("label", required: true)!, family: try text("family", required: true)!,
+                    id: id, label: try reader.text(map, "label", in: item), family: try reader.text(map, "family", in: item),
                     description: try text("description", required: false), initialTTL: ittl, layouts: layouts, windows: windows,
                     windowScales: scales, mssRange: mssRange, quirks: try strings("quirks") ?? [], ipVersion: version))
         }

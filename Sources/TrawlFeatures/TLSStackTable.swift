@@ -1,4 +1,5 @@
 import Foundation
+import TrawlModel
 import Yams
 
 /// TLS client stacks by JA4 fingerprint, and which stacks each kind of User-Agent may
@@ -142,45 +143,17 @@ public final class TLSStackTable: Sendable {
     /// Reads a table from YAML text, reported under the name `file`.
     /// - Throws: `LoadError`.
     public static func parse(yaml: String, file: String = "<yaml>") throws(LoadError) -> TLSStackTable {
-        func fail(_ node: Node?, _ why: String) -> LoadError {
-            LoadError(file: file, line: node?.mark.map { $0.line }, column: node?.mark.map { $0.column }, reason: why)
-        }
-        let root: Node?
-        do { root = try Yams.compose(yaml: yaml) } catch { throw fail(nil, "not valid YAML: \(error)") }
-        guard let root, let top = root.mapping else { throw fail(root, "expected a mapping with `stacks` and `user_agents`") }
-        for (key, _) in top where !["stacks", "user_agents"].contains(key.string ?? "") {
-            throw fail(key, "unknown key `\(key.string ?? "?")` (keys: stacks, user_agents)")
-        }
-        guard let stackList = top["stacks"]?.sequence else { throw fail(root, "expected `stacks:` with a list of stacks") }
-        guard let uaList = top["user_agents"]?.sequence else { throw fail(root, "expected `user_agents:` with a list of classes") }
-
-        func checkKeys(_ map: Node.Mapping, _ allowed: [String]) throws(LoadError) {
-            for (key, _) in map where !allowed.contains(key.string ?? "") {
-                throw fail(key, "unknown key `\(key.string ?? "?")` (keys: \(allowed.joined(separator: ", ")))")
-            }
-        }
-        func text(_ map: Node.Mapping, _ item: Node, _ k: String) throws(LoadError) -> String {
-            guard let node = map[k] else { throw fail(item, "missing key `\(k)`") }
-            guard let s = node.scalar?.string, !s.isEmpty else { throw fail(node, "`\(k)` must be text") }
-            return s
-        }
-        func flag(_ map: Node.Mapping, _ item: Node, _ k: String) throws(LoadError) -> Bool {
-            guard let node = map[k] else { throw fail(item, "missing key `\(k)`") }
-            guard let b = node.bool else { throw fail(node, "`\(k)` must be true or false") }
-            return b
-        }
+        let reader = YAMLTableReader { line, column, why in LoadError(file: file, line: line, column: column, reason: why) }
+        func fail(_ node: Node?, _ why: String) -> LoadError { reader.fail(node, why) }
+        let (root, top) = try reader.document(yaml, expected: "a mapping with `stacks` and `user_agents`")
+        try reader.checkKeys(top, ["stacks", "user_agents"])
+        let stackList = try reader.sequence(top, "stacks", in: root, of: "stacks")
+        let uaList = try reader.sequence(top, "user_agents", in: root, of: "classes")
+        func checkKeys(_ map: Node.Mapping, _ allowed: [String]) throws(LoadError) { try reader.checkKeys(map, allowed) }
+        func text(_ map: Node.Mapping, _ item: Node, _ k: String) throws(LoadError) -> String { try reader.text(map, k, in: item) }
+        func flag(_ map: Node.Mapping, _ item: Node, _ k: String) throws(LoadError) -> Bool { try reader.flag(map, k, in: item) }
         func strings(_ map: Node.Mapping, _ item: Node, _ k: String, required: Bool) throws(LoadError) -> [String] {
-            guard let node = map[k] else {
-                if required { throw fail(item, "missing key `\(k)`") }
-                return []
-            }
-            guard let seq = node.sequence, !seq.isEmpty else { throw fail(node, "`\(k)` must be a non-empty list") }
-            var out: [String] = []
-            for n in seq {
-                guard let s = n.scalar?.string, !s.isEmpty else { throw fail(n, "`\(k)` entries must be text") }
-                out.append(s)
-            }
-            return out
+            try reader.strings(map, k, in: item, required: required, nonEmpty: true) ?? []
         }
 
         var stacks: [Stack] = []

@@ -1,5 +1,6 @@
 import Foundation
 import TrawlGeo
+import TrawlModel
 import Yams
 
 /// Networks a team vouches for (corporate egress, partner NATs), named in
@@ -14,7 +15,7 @@ import Yams
 ///
 /// An address found in any of them is allowlisted (the `allowlisted_share` feature).
 public struct Allowlists: Sendable {
-    public struct Entry: Sendable, Decodable {
+    public struct Entry: Sendable {
         public var name: String
         public var database: String
         public var description: String?
@@ -24,10 +25,6 @@ public struct Allowlists: Sendable {
     public var databases: [GeoDatabase] = []
 
     public init() {}
-
-    private struct File: Decodable {
-        var allowlists: [Entry]?
-    }
 
     /// Loads `allowlists.yaml` from a rules folder and opens its databases; no file, no allowlists.
     /// - Throws: `PipelineError`: a file that cannot be read (74), YAML that does not parse
@@ -43,11 +40,7 @@ public struct Allowlists: Sendable {
             throw PipelineError(.io, "\(path): cannot read the allowlists: \(error.localizedDescription)")
         }
         var result = Allowlists()
-        do {
-            result.entries = try YAMLDecoder().decode(File.self, from: text).allowlists ?? []
-        } catch {
-            throw PipelineError(.badData, "\(path): \(error)")
-        }
+        result.entries = try entries(yaml: text, file: path)
         for entry in result.entries {
             let database =
                 entry.database.hasPrefix("/") ? entry.database : (rulesDirectory as NSString).appendingPathComponent(entry.database)
@@ -59,5 +52,26 @@ public struct Allowlists: Sendable {
             }
         }
         return result
+    }
+
+    /// The entries of an allowlists file: `allowlists:` with a list of {name, database,
+    /// description}; unknown keys and missing names or databases are errors at their line.
+    static func entries(yaml: String, file: String) throws(PipelineError) -> [Entry] {
+        let reader = YAMLTableReader { line, column, why in
+            PipelineError(.badData, "\(file)\(line.map { ":\($0)" } ?? "")\(column.map { ":\($0)" } ?? ""): \(why)")
+        }
+        let (root, top) = try reader.document(yaml, expected: "a mapping with the key `allowlists`")
+        try reader.checkKeys(top, ["allowlists"])
+        guard top["allowlists"] != nil else { return [] }
+        var out: [Entry] = []
+        for item in try reader.sequence(top, "allowlists", in: root, of: "allowlists") {
+            guard let map = item.mapping else { throw reader.fail(item, "expected a mapping (name, database, description)") }
+            try reader.checkKeys(map, ["name", "database", "description"])
+            out.append(
+                Entry(
+                    name: try reader.text(map, "name", in: item), database: try reader.text(map, "database", in: item),
+                    description: try reader.text(map, "description", in: item, required: false)))
+        }
+        return out
     }
 }

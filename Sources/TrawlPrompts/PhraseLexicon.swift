@@ -1,4 +1,5 @@
 import Foundation
+import TrawlModel
 import Yams
 
 /// One phrase lexicon file (`rules/lexicons/*.yaml`): a class of wording, such as
@@ -65,7 +66,7 @@ public struct PhraseLexicon: Sendable, Equatable {
     static let keys = ["class", "title", "description", "references", "phrases"]
 
     /// Reads a lexicon file.
-    /// - Throws: `PromptError` (`noSuchFile`, `unreadable`, `invalidYAML`, or `invalidLexicon`
+    /// - Throws: `PromptError` (`noSuchFile`, `unreadable`, or `invalidLexicon`
     ///   at the offending line and column).
     public static func load(path: String) throws(PromptError) -> PhraseLexicon {
         guard FileManager.default.fileExists(atPath: path) else { throw PromptError(file: path, reason: .noSuchFile) }
@@ -92,45 +93,19 @@ public struct PhraseLexicon: Sendable, Equatable {
 
     /// Reads a lexicon from YAML text, reported under the name `file`.
     public static func parse(yaml: String, file: String = "<yaml>") throws(PromptError) -> PhraseLexicon {
-        func fail(_ node: Node?, _ why: String) -> PromptError {
-            PromptError(file: file, line: node?.mark?.line, column: node?.mark?.column, reason: .invalidLexicon(why))
+        let reader = YAMLTableReader { line, column, why in
+            PromptError(file: file, line: line, column: column, reason: .invalidLexicon(why))
         }
-        let root: Node?
-        do { root = try Yams.compose(yaml: yaml) } catch let error as YamlError {
-            switch error {
-            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-                throw PromptError(file: file, line: mark.line, column: mark.column, reason: .invalidYAML(problem))
-            default:
-                throw PromptError(file: file, reason: .invalidYAML("\(error)"))
-            }
-        } catch {
-            throw PromptError(file: file, reason: .invalidYAML("\(error)"))
-        }
-        guard let root, let top = root.mapping else { throw fail(root, "expected a mapping with the keys class, title and phrases") }
-        for (key, _) in top where !keys.contains(key.string ?? "") {
-            throw fail(key, "unknown key `\(key.string ?? "?")` (keys: \(keys.joined(separator: ", ")))")
-        }
-        func text(_ k: String, required: Bool) throws(PromptError) -> String? {
-            guard let node = top[k] else {
-                if required { throw fail(root, "missing key `\(k)`") }
-                return nil
-            }
-            guard let s = node.scalar?.string, !s.isEmpty else { throw fail(node, "`\(k)` must be text") }
-            return s
-        }
+        func fail(_ node: Node?, _ why: String) -> PromptError { reader.fail(node, why) }
+        let (root, top) = try reader.document(yaml, expected: "a mapping with the keys class, title and phrases")
+        try reader.checkKeys(top, keys)
+        func text(_ k: String, required: Bool) throws(PromptError) -> String? { try reader.text(top, k, in: root, required: required) }
         let className = try text("class", required: true)!
         let allowed = className.utf8.allSatisfy { ($0 &- 97) < 26 || ($0 &- 48) < 10 || $0 == 95 }
         guard allowed else { throw fail(top["class"], "`class` must be lower-case letters, digits and _ (it names features)") }
         let title = try text("title", required: true)!
         let description = try text("description", required: false)
-        var references: [String] = []
-        if let node = top["references"] {
-            guard let seq = node.sequence else { throw fail(node, "`references` must be a list") }
-            for item in seq {
-                guard let s = item.scalar?.string else { throw fail(item, "`references` entries must be text") }
-                references.append(s)
-            }
-        }
+        let references = try reader.strings(top, "references", in: root, required: false) ?? []
         guard let phraseNode = top["phrases"] else { throw fail(root, "missing key `phrases`") }
         guard let byLanguage = phraseNode.mapping else { throw fail(phraseNode, "`phrases` must map language codes to lists of phrases") }
         var phrases: [Phrase] = []

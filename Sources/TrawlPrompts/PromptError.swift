@@ -7,9 +7,7 @@ public struct PromptError: Error, CustomStringConvertible, Sendable, Equatable {
         case noSuchFile
         /// The file exists but cannot be read as UTF-8 text.
         case unreadable(String)
-        /// The YAML does not parse (Yams's reason).
-        case invalidYAML(String)
-        /// The file parses but does not follow the lexicon format (at `line`:`column`).
+        /// The file is not valid YAML or does not follow the lexicon format (at `line`:`column`).
         case invalidLexicon(String)
     }
 
@@ -34,7 +32,6 @@ public struct PromptError: Error, CustomStringConvertible, Sendable, Equatable {
         switch reason {
         case .noSuchFile: return "\(place): no such file (check the path)"
         case .unreadable(let why): return "\(place): cannot read: \(why)"
-        case .invalidYAML(let why): return "\(place): not valid YAML: \(why)"
         case .invalidLexicon(let why): return "\(place): \(why)"
         }
     }

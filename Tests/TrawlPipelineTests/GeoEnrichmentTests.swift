@@ -209,6 +209,12 @@ import TrawlSimulator
         #expect(error?.exitCode == 66)
         #expect(error?.message.contains("allowlist gone") == true)
 
+        // A misspelt key is an error at its line, not an entry silently dropped.
+        _ = try dir.write("rules/allowlists.yaml", text: "allowlists:\n  - name: partner\n    databse: allowlists/egress.mmdb\n")
+        let misspelt = #expect(throws: PipelineError.self) { try run("misspelt") }
+        #expect(misspelt?.exitCode == 65)
+        #expect(misspelt?.message.hasSuffix("allowlists.yaml:3:5: unknown key `databse` (keys: name, database, description)") == true)
+
         // An allowlists file that cannot be read is an error, not "no allowlists".
         try FileManager.default.removeItem(atPath: rules + "/allowlists.yaml")
         try FileManager.default.createDirectory(atPath: rules + "/allowlists.yaml", withIntermediateDirectories: false)
