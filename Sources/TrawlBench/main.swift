@@ -1,5 +1,6 @@
 // Benchmark: the full `trawl analyze` pass on a generated canonical log (plain and gzip)
-// against DuckDB computing a simpler per-account aggregate on the same file with 2 threads,
+// against DuckDB computing a simpler per-account aggregate on the same file with 2 threads
+// (and, for scale, DuckDB computing the per account-day features SQL states directly),
 // and `trawl capture` on a generated capture against tshark computing JA3.
 //
 //   TrawlBench --bytes 1000000000 --trawl .build/release/trawl [--dir bench-data]
@@ -126,27 +127,64 @@ if o.stages.contains("logs") {
         return best!
     }
 
-    func measureDuckDB() throws -> Measure {
+    /// The issue's baseline: per account, the request count, token sum, distinct addresses and
+    /// User-Agents and the hour-of-day histogram, reading only the six fields it needs.
+    let simpleQuery = """
+        WITH t AS (
+          SELECT account_id, client_ip, user_agent, input_tokens, output_tokens,
+                 CASE WHEN ts LIKE '%-%' THEN hour(CAST(ts AS TIMESTAMPTZ) AT TIME ZONE 'UTC')
+                      ELSE hour(make_timestamp(CAST(ts AS BIGINT) * 1000)) END AS h
+          FROM read_json('{path}', format='newline_delimited', ignore_errors=true,
+               columns={{'ts':'VARCHAR','account_id':'VARCHAR','client_ip':'VARCHAR','user_agent':'VARCHAR',
+                         'input_tokens':'BIGINT','output_tokens':'BIGINT'}}))
+        SELECT account_id, count(*), sum(input_tokens) + sum(output_tokens),
+               count(DISTINCT client_ip), count(DISTINCT user_agent), histogram(h)
+        FROM t GROUP BY account_id
+        """
+
+    /// Closer to the work of `trawl analyze` (for scale, not a target): per account and UTC
+    /// day, into a table, the request-shape and distinct-count features SQL states directly:
+    /// token sums, approximate distinct addresses, /24 prefixes, User-Agents, keys, sessions
+    /// and JA4s, the hour histogram, single-turn, thinking, rate-limited, output-at-cap shares,
+    /// the modal temperature, the longest latency, and the distinct prompts. Still without
+    /// idle gaps, concurrency, plan windows, prompt skeletons, lexicons, rules or a case store.
+    let comparableQuery = """
+        CREATE TABLE features AS
+        WITH t AS (
+          SELECT *, CASE WHEN ts LIKE '%-%' THEN CAST(ts AS TIMESTAMPTZ) AT TIME ZONE 'UTC'
+                         ELSE make_timestamp(CAST(ts AS BIGINT) * 1000) END AS stamp
+          FROM read_json('{path}', format='newline_delimited', ignore_errors=true,
+               columns={{'ts':'VARCHAR','account_id':'VARCHAR','client_ip':'VARCHAR','user_agent':'VARCHAR',
+                         'api_key_id':'VARCHAR','session_id':'VARCHAR','ja4':'VARCHAR','model':'VARCHAR',
+                         'input_tokens':'BIGINT','output_tokens':'BIGINT','cache_read_tokens':'BIGINT',
+                         'max_tokens':'BIGINT','temperature':'DOUBLE','thinking':'BOOLEAN','turns':'BIGINT',
+                         'latency_ms':'BIGINT','rate_limited':'BOOLEAN','prompt':'VARCHAR'}}))
+        SELECT account_id, CAST(stamp AS DATE) AS day, count(*) AS requests,
+               sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+               approx_count_distinct(client_ip), approx_count_distinct(regexp_replace(client_ip, '[.][0-9]+$', '')),
+               approx_count_distinct(user_agent), approx_count_distinct(api_key_id),
+               approx_count_distinct(session_id), approx_count_distinct(ja4), histogram(hour(stamp)),
+               avg(CASE WHEN turns = 1 THEN 1.0 ELSE 0.0 END), avg(CASE WHEN thinking THEN 1.0 ELSE 0.0 END),
+               avg(CASE WHEN rate_limited THEN 1.0 ELSE 0.0 END),
+               avg(CASE WHEN max_tokens >= CASE model WHEN 'claude-sonnet-4' THEN 64000 WHEN 'claude-opus-4' THEN 32000
+                                                      ELSE 8192 END THEN 1.0 ELSE 0.0 END),
+               mode(temperature),
+               max(latency_ms), approx_count_distinct(prompt)
+        FROM t GROUP BY 1, 2
+        """
+
+    func measureDuckDB(_ query: String) throws -> Measure {
         let script = """
             import duckdb, resource, sys, time
             path, threads = sys.argv[1], int(sys.argv[2])
             con = duckdb.connect()
             con.execute(f"SET threads={threads}")
             t = time.time()
-            rows = con.execute(f'''
-              WITH t AS (
-                SELECT account_id, client_ip, user_agent, input_tokens, output_tokens,
-                       CASE WHEN ts LIKE '%-%' THEN hour(CAST(ts AS TIMESTAMPTZ) AT TIME ZONE 'UTC')
-                            ELSE hour(make_timestamp(CAST(ts AS BIGINT) * 1000)) END AS h
-                FROM read_json('{path}', format='newline_delimited', ignore_errors=true,
-                     columns={{'ts':'VARCHAR','account_id':'VARCHAR','client_ip':'VARCHAR','user_agent':'VARCHAR',
-                               'input_tokens':'BIGINT','output_tokens':'BIGINT'}}))
-              SELECT account_id, count(*), sum(input_tokens) + sum(output_tokens),
-                     count(DISTINCT client_ip), count(DISTINCT user_agent), histogram(h)
-              FROM t GROUP BY account_id''').fetchall()
+            con.execute(f'''\(query)''')
+            if con.description is not None: con.fetchall()
             secs = time.time() - t
             n = con.execute(f"SELECT count(*) FROM read_json('{path}', format='newline_delimited', ignore_errors=true, columns={{'account_id':'VARCHAR'}})").fetchone()[0]
-            print(secs, n, len(rows), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+            print(secs, n, 0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
             """
         let scriptPath = "\(o.dir)/duckdb_bench.py"
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
@@ -224,7 +262,9 @@ if o.stages.contains("logs") {
     let lookupsPerSecond = try measureLookups()
 
     say("DuckDB (\(o.threads) threads) …")
-    let duck = try measureDuckDB()
+    let duck = try measureDuckDB(simpleQuery)
+    say("DuckDB, per account-day features (\(o.threads) threads) …")
+    let duckFull = try measureDuckDB(comparableQuery)
 
     func row(_ name: String, _ m: Measure) -> String {
         String(
@@ -238,6 +278,7 @@ if o.stages.contains("logs") {
     say(row("trawl analyze (--geoip)", tGeo))
     say(row("trawl analyze (no prompts)", tNoPrompts))
     say(row("duckdb aggregate", duck))
+    say(row("duckdb account-day features", duckFull))
     let ratio = tPlain.seconds / duck.seconds
     let gzipRatio = tGzip.seconds / tPlain.seconds
     let geoRatio = tGeo.seconds / tPlain.seconds
@@ -245,6 +286,10 @@ if o.stages.contains("logs") {
         String(
             format: "ratio trawl/duckdb: %.2f (target <= 1.0) · gzip/plain: %.2f (target <= 1.5) · peak RSS %.0f MB (target <= 1024 MiB)",
             ratio, gzipRatio, Double(max(tPlain.rss, tGzip.rss)) / 1_048_576))
+    say(
+        String(
+            format: "for scale: trawl/duckdb with per account-day features %.2f, without prompt features %.2f",
+            tPlain.seconds / duckFull.seconds, tNoPrompts.seconds / duckFull.seconds))
     say(
         String(
             format: "GeoIP: %.2f M lookups/s (one thread, uncached) · with --geoip / without: %.2f (target <= 1.3)", lookupsPerSecond / 1e6,
@@ -258,9 +303,9 @@ if o.stages.contains("logs") {
     print(
         String(
             format:
-                #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"trawl_geoip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"geoip_ratio":%.3f,"geoip_lookups_per_s":%.0f,"trawl_no_prompts_s":%.3f,"prompt_ratio":%.3f,"prompts_per_s":%.0f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d}"#,
+                #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"trawl_geoip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"geoip_ratio":%.3f,"geoip_lookups_per_s":%.0f,"trawl_no_prompts_s":%.3f,"prompt_ratio":%.3f,"prompts_per_s":%.0f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d,"duckdb_features_s":%.3f}"#,
             size, tPlain.lines, tPlain.seconds, tGzip.seconds, tGeo.seconds, duck.seconds, ratio, gzipRatio, geoRatio, lookupsPerSecond,
-            tNoPrompts.seconds, promptRatio, promptRate.perSecond, max(tPlain.rss, tGzip.rss, tGeo.rss), duck.rss))
+            tNoPrompts.seconds, promptRatio, promptRate.perSecond, max(tPlain.rss, tGzip.rss, tGeo.rss), duck.rss, duckFull.seconds))
 }
 
 if o.stages.contains("capture") { try CaptureBench(options: o).run() }
