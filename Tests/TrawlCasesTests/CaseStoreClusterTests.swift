@@ -24,9 +24,12 @@ func observation(
     features["cluster_cohesion"] = .number(0.8)
     let d = day(dayText)
     return ClusterObservation(
-        members: members.enumerated().map { ClusterObservation.Member(accountID: $1, score: 0.9 - 0.1 * Double($0 % 3), flagged: $0 % 3 != 2) },
+        members: members.enumerated().map {
+            ClusterObservation.Member(accountID: $1, score: 0.9 - 0.1 * Double($0 % 3), flagged: $0 % 3 != 2)
+        },
         links: links ?? [
-            ClusterObservation.Link(kind: .address, value: "203.0.113.7", bits: 4.321_928_094_887_363, holders: 3, accounts: Array(members.prefix(3))),
+            ClusterObservation.Link(
+                kind: .address, value: "203.0.113.7", bits: 4.321_928_094_887_363, holders: 3, accounts: Array(members.prefix(3))),
             ClusterObservation.Link(kind: .payment, value: "pf_1", bits: 12, holders: 2, accounts: Array(members.prefix(2))),
         ],
         features: features,
@@ -114,7 +117,9 @@ struct CaseStoreClusterTests {
     @Test("two cases found in one cluster are merged into the older", arguments: StoreKind.allCases)
     func merges(kind: StoreKind) throws {
         try kind.withStore { store throws in
-            let first = try store.recordClusterRun([observation(Self.four, "2025-03-01"), observation(["acct-x", "acct-y", "acct-z"], "2025-03-01")])
+            let first = try store.recordClusterRun([
+                observation(Self.four, "2025-03-01"), observation(["acct-x", "acct-y", "acct-z"], "2025-03-01"),
+            ])
             let merged = try store.recordClusterRun(
                 [observation(Self.four + ["acct-x", "acct-y", "acct-z"], "2025-03-02")], at: time(86_400))
             #expect(merged.updated == 1 && merged.merged == 1 && merged.opened == 0)
@@ -127,7 +132,8 @@ struct CaseStoreClusterTests {
             let target = try #require(try store.caseDetail(id: cases[0].id))
             #expect(target.audit.contains { $0.action == "merged" && $0.field == "absorbed" && $0.newValue == String(cases[1].id) })
             // The merged case is no longer matched: the same cluster again changes nothing.
-            let again = try store.recordClusterRun([observation(Self.four + ["acct-x", "acct-y", "acct-z"], "2025-03-02")], at: time(90_000))
+            let again = try store.recordClusterRun(
+                [observation(Self.four + ["acct-x", "acct-y", "acct-z"], "2025-03-02")], at: time(90_000))
             #expect(again.unchanged == 1 && again.merged == 0 && again.opened == 0)
         }
     }
