@@ -52,6 +52,8 @@ let package = Package(
             name: "TrawlFeatures",
             dependencies: ["TrawlModel", "TrawlPrompts", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // Account graph and community detection (reseller clusters, issue 6).
+        .target(name: "TrawlLink", dependencies: ["TrawlModel", "TrawlFeatures"], swiftSettings: strict),
         .target(
             name: "TrawlRules",
             dependencies: ["TrawlModel", "TrawlFeatures", .product(name: "Yams", package: "Yams")],
@@ -59,7 +61,7 @@ let package = Package(
         .target(
             name: "TrawlCases",
             dependencies: [
-                "TrawlModel", "TrawlFeatures", "TrawlRules",
+                "TrawlModel", "TrawlFeatures", "TrawlRules", "TrawlLink",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
@@ -70,7 +72,7 @@ let package = Package(
         .target(
             name: "TrawlPipeline",
             dependencies: [
-                "TrawlModel", "TrawlIngest", "TrawlFeatures", "TrawlRules", "TrawlCases",
+                "TrawlModel", "TrawlIngest", "TrawlFeatures", "TrawlLink", "TrawlRules", "TrawlCases",
                 "TrawlSimulator", "TrawlGeo", "TrawlCapture", "TrawlPrompts",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,7 +88,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "TrawlBench",
-            dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlModel", "TrawlGeo", "TrawlCapture", "TrawlPrompts"],
+            dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlModel", "TrawlGeo", "TrawlCapture", "TrawlPrompts", "TrawlLink"],
             swiftSettings: strict),
         .target(
             name: "TestSupport",
@@ -104,11 +106,14 @@ let package = Package(
         .testTarget(
             name: "TrawlFeaturesTests", dependencies: ["TrawlFeatures", "TrawlIngest", "TrawlPrompts", "TestSupport"],
             swiftSettings: strict),
+        .testTarget(
+            name: "TrawlLinkTests", dependencies: ["TrawlLink", "TrawlFeatures", "TrawlModel", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TrawlRulesTests", dependencies: ["TrawlRules", "TrawlFeatures", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TrawlCasesTests",
             dependencies: [
-                "TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlModel", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "TrawlCases", "TrawlRules", "TrawlFeatures", "TrawlLink", "TrawlModel", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
         .testTarget(
@@ -117,7 +122,7 @@ let package = Package(
             name: "TrawlPipelineTests",
             dependencies: [
                 "TrawlPipeline", "TrawlSimulator", "TrawlCases", "TrawlGeo", "TrawlFeatures", "TrawlRules", "TrawlModel", "TrawlCapture",
-                "TestSupport",
+                "TrawlLink", "TestSupport",
             ],
             swiftSettings: strict),
     ],

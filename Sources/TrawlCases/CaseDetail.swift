@@ -12,13 +12,23 @@ public struct CaseDetail: Sendable, Equatable, Codable {
     public var notes: [CaseNote]
     /// Every change to the case, oldest first.
     public var audit: [AuditEntry]
+    /// For a cluster case: its members, its verdict per input and the values that link the
+    /// members; `nil` for an account case.
+    public var cluster: ClusterDetail?
+    /// For an account case: the live cluster cases the account is a member of.
+    public var clusterCases: [Int64]
 
-    public init(summary: CaseSummary, days: [AccountDayRecord], evidence: [CaseEvidence], notes: [CaseNote], audit: [AuditEntry]) {
+    public init(
+        summary: CaseSummary, days: [AccountDayRecord], evidence: [CaseEvidence], notes: [CaseNote], audit: [AuditEntry],
+        cluster: ClusterDetail? = nil, clusterCases: [Int64] = []
+    ) {
         self.summary = summary
         self.days = days
         self.evidence = evidence
         self.notes = notes
         self.audit = audit
+        self.cluster = cluster
+        self.clusterCases = clusterCases
     }
 }
 
@@ -58,8 +68,10 @@ public struct CaseNote: Sendable, Equatable, Codable {
 ///
 /// Actions: `opened`; `updated` (a run changed an open or triaged case);
 /// `new_evidence` (a run changed a confirmed, dismissed or enforced case, whose
-/// status it kept); `status_changed`; `note_added`. Changes to several fields write
-/// one entry per field.
+/// status it kept); `status_changed`; `note_added`; for cluster cases `merged` (field
+/// `merged_into` on the case merged away, `absorbed` on the one that took its accounts)
+/// and `split` (field `split_from` on the new case, `split_into` on the one it left).
+/// Changes to several fields write one entry per field.
 public struct AuditEntry: Sendable, Equatable, Codable {
     public var id: Int64
     public var caseID: Int64?

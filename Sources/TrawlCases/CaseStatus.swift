@@ -51,7 +51,7 @@ public enum CaseStatus: String, Sendable, Codable, CaseIterable, Comparable {
 public enum CaseKind: String, Sendable, Codable, CaseIterable {
     /// One account; the subject is its account id.
     case account
-    /// A cluster of linked accounts (reseller cases; not recorded yet).
+    /// A cluster of linked accounts (a reseller network); the subject is `cluster-…`.
     case cluster
 }
 

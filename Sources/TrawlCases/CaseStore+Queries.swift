@@ -41,7 +41,7 @@ extension CaseStore {
             case .updated: "updated_at DESC, id"
             case .lastDay: "last_day DESC, id"
             }
-        var sql = "SELECT * FROM abuse_case"
+        var sql = "SELECT *, \(Self.memberCount) AS members FROM abuse_case"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY \(order) LIMIT ? OFFSET ?"
         arguments += [filter.limit ?? -1, filter.offset]
@@ -71,11 +71,14 @@ extension CaseStore {
     // MARK: Row decoding
 
     static func caseDetail(id: Int64, _ db: Database) throws -> CaseDetail? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM abuse_case WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(db, sql: "SELECT *, \(memberCount) AS members FROM abuse_case WHERE id = ?", arguments: [id])
+        else {
             return nil
         }
         let summary = try caseSummary(row)
         let days = summary.kind == .account ? try accountDays(db, accountID: summary.subject, day: nil) : []
+        let cluster = summary.kind == .cluster ? try clusterDetail(id: id, mergedInto: summary.mergedInto, db) : nil
+        let clusterCases = summary.kind == .account ? try clusterCases(ofAccount: summary.subject, db) : []
         let evidence = try Row.fetchAll(
             db, sql: "SELECT day, kind, value, count FROM case_evidence WHERE case_id = ? ORDER BY day, kind, value",
             arguments: [id]
@@ -92,13 +95,18 @@ extension CaseStore {
         }
         let audit = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE case_id = ? ORDER BY id", arguments: [id])
             .map(auditEntry)
-        return CaseDetail(summary: summary, days: days, evidence: evidence, notes: notes, audit: audit)
+        return CaseDetail(
+            summary: summary, days: days, evidence: evidence, notes: notes, audit: audit, cluster: cluster, clusterCases: clusterCases)
     }
 
+    /// The active members of the case row, as an SQL expression.
+    static let memberCount = "(SELECT count(*) FROM cluster_member m WHERE m.case_id = abuse_case.id AND m.active = 1)"
+
     static func caseSummary(_ row: Row) throws -> CaseSummary {
-        CaseSummary(
+        let kind = try enumValue(CaseKind.self, row["kind"], table: "abuse_case", column: "kind")
+        return CaseSummary(
             id: row["id"],
-            kind: try enumValue(CaseKind.self, row["kind"], table: "abuse_case", column: "kind"),
+            kind: kind,
             subject: row["subject"],
             status: try enumValue(CaseStatus.self, row["status"], table: "abuse_case", column: "status"),
             score: row["score"],
@@ -108,7 +116,9 @@ extension CaseStore {
             firstDay: row["first_day"],
             lastDay: row["last_day"],
             createdAt: try storedTime(row["created_at"], table: "abuse_case", column: "created_at"),
-            updatedAt: try storedTime(row["updated_at"], table: "abuse_case", column: "updated_at"))
+            updatedAt: try storedTime(row["updated_at"], table: "abuse_case", column: "updated_at"),
+            members: kind == .cluster ? row["members"] : nil,
+            mergedInto: row["merged_into"])
     }
 
     static func auditEntry(_ row: Row) throws -> AuditEntry {

@@ -20,6 +20,19 @@ extension CaseStore {
     /// account day; as one column of a row it writes anyway, recording takes half the
     /// time on GeoIP runs.
     ///
+    /// v3_clusters: cases of kind `cluster` (reseller clusters: linked accounts).
+    /// - `abuse_case.merged_into`: the case a cluster case was merged into, when a later run
+    ///   found its accounts in one cluster with another case's (`NULL` otherwise).
+    /// - `cluster_member`: the accounts of a cluster case, with the first and last day each
+    ///   was found in it, its own score and flag when last found, and whether it is in the
+    ///   cluster as last found (`active`; 0 once it left, or its case was merged).
+    /// - `cluster_day`: the cluster's features (JSON), score and rule hits (as
+    ///   `account_day.hits`) per input, keyed by the input's last day.
+    /// - `cluster_link`: the evidence that links the members: per input, each shared value
+    ///   (`kind`: address, network, coactivity, session, client, template, payment,
+    ///   signup), its bits of evidence, how many accounts hold it in the whole input, and
+    ///   the members that share it (JSON array of account ids).
+    ///
     /// Times are RFC 3339 UTC text with milliseconds; days are `YYYY-MM-DD`.
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
@@ -165,11 +178,57 @@ extension CaseStore {
                         FROM account_day a, json_each(a.hits) j;
                     """)
         }
+        migrator.registerMigration("v3_clusters") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE abuse_case ADD COLUMN merged_into INTEGER REFERENCES abuse_case(id) ON DELETE SET NULL;
+
+                    CREATE TABLE cluster_member (
+                        case_id INTEGER NOT NULL REFERENCES abuse_case(id) ON DELETE CASCADE,
+                        account_id TEXT NOT NULL,
+                        first_day TEXT NOT NULL,
+                        last_day TEXT NOT NULL,
+                        score REAL NOT NULL,
+                        flagged INTEGER NOT NULL CHECK (flagged IN (0, 1)),
+                        active INTEGER NOT NULL CHECK (active IN (0, 1)),
+                        PRIMARY KEY (case_id, account_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX cluster_member_on_account_id ON cluster_member(account_id);
+
+                    CREATE TABLE cluster_day (
+                        case_id INTEGER NOT NULL REFERENCES abuse_case(id) ON DELETE CASCADE,
+                        day TEXT NOT NULL,
+                        first_day TEXT NOT NULL,
+                        members INTEGER NOT NULL,
+                        features TEXT NOT NULL,
+                        score REAL NOT NULL,
+                        flagged INTEGER NOT NULL CHECK (flagged IN (0, 1)),
+                        bias REAL NOT NULL,
+                        hits TEXT NOT NULL,
+                        last_run_id INTEGER NOT NULL REFERENCES run(id),
+                        PRIMARY KEY (case_id, day)
+                    );
+
+                    CREATE TABLE cluster_link (
+                        case_id INTEGER NOT NULL REFERENCES abuse_case(id) ON DELETE CASCADE,
+                        day TEXT NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('address', 'network', 'coactivity', 'session', 'client',
+                            'template', 'payment', 'signup')),
+                        value TEXT NOT NULL,
+                        bits REAL NOT NULL,
+                        holders INTEGER NOT NULL,
+                        accounts TEXT NOT NULL,
+                        PRIMARY KEY (case_id, day, kind, value)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }()
 
     /// The tables of the current schema, for checks and dumps.
-    static let tables = ["run", "account_day", "abuse_case", "case_evidence", "case_note", "audit"]
+    static let tables = [
+        "run", "account_day", "abuse_case", "case_evidence", "case_note", "audit", "cluster_member", "cluster_day", "cluster_link",
+    ]
     /// The views of the current schema.
     static let views = ["rule_hit"]
 }

@@ -73,6 +73,9 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     public var prompts: PromptDayState?
     /// Requests per model and UTC hour, sorted by model (for new_model_rush_share).
     public var models: [ModelUse] = []
+    /// What the linking stage compares between accounts: consistent samples of the day's
+    /// networks, (network, hour) buckets and client sessions (see ``LinkDayState``).
+    public var link = LinkDayState()
 
     public init() {}
 
@@ -102,11 +105,17 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         }
         let ipHash = e.clientIP.stableHash
         ips.insert(hash: ipHash)
-        lifetimes.add(hash: ipHash, at: e.ts)
-        networks.insert(hash: mix64(e.clientIP.networkKey))
+        lifetimes.add(e.clientIP, hash: ipHash, at: e.ts)
+        let networkKey = e.clientIP.networkKey
+        let networkHash = mix64(networkKey)
+        networks.insert(hash: networkHash)
+        link.add(network: networkKey, hash: networkHash, at: e.ts)
         if userAgentHash != 0 { userAgents.insert(hash: userAgentHash) }
         if apiKeyHash != 0 { apiKeys.insert(hash: apiKeyHash) }
-        if sessionHash != 0 { sessions.insert(hash: sessionHash) }
+        if sessionHash != 0 {
+            sessions.insert(hash: sessionHash)
+            link.sessions.add(hash: sessionHash, NoValue())
+        }
         if ja4Hash != 0 { ja4s.insert(hash: ja4Hash) }
         topIPs.add(e.clientIP)
 
@@ -275,6 +284,7 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         if let p = o.prompts {
             if prompts == nil { prompts = p } else { prompts!.merge(p) }
         }
+        link.merge(o.link)
         if let g = o.geo {
             if geo == nil { geo = g } else { geo!.merge(g) }
         }

@@ -85,6 +85,9 @@ public struct AddressLifetimeSample: Sendable, Equatable, Mergeable {
     private(set) var hashes: [UInt64] = []
     private(set) var first: [Timestamp] = []
     private(set) var last: [Timestamp] = []
+    /// The sampled addresses themselves (by the same index), for the linking stage: the
+    /// sample is a consistent (bottom-k) sample of the day's address set.
+    public private(set) var addresses: [IPAddress] = []
     /// Where the last address noted sits (-1: unknown), for runs of one address.
     private var recent = -1
 
@@ -96,12 +99,21 @@ public struct AddressLifetimeSample: Sendable, Equatable, Mergeable {
 
     public var count: Int { hashes.count }
 
+    /// The sampled addresses' hashes, ascending.
+    public var addressHashes: [UInt64] { hashes }
+
+    /// Notes a use of an address by its hash alone (its address reads as `::`).
     @inline(__always) public mutating func add(hash: UInt64, at ts: Timestamp) {
-        if hashes.count == Self.capacity && hash > hashes[hashes.count - 1] { return }
-        note(hash, first: ts, last: ts)
+        add(IPAddress(high: 0, low: 0), hash: hash, at: ts)
     }
 
-    private mutating func note(_ hash: UInt64, first f: Timestamp, last l: Timestamp) {
+    /// Notes a use of `address` (whose `stableHash` is `hash`) at `ts`.
+    @inline(__always) public mutating func add(_ address: IPAddress, hash: UInt64, at ts: Timestamp) {
+        if hashes.count == Self.capacity && hash > hashes[hashes.count - 1] { return }
+        note(hash, address, first: ts, last: ts)
+    }
+
+    private mutating func note(_ hash: UInt64, _ address: IPAddress, first f: Timestamp, last l: Timestamp) {
         let lo =
             recent >= 0 && hashes[recent] == hash ? recent : partitionIndex(count: hashes.count) { hashes[$0] < hash }
         if lo < hashes.count && hashes[lo] == hash {
@@ -113,11 +125,13 @@ public struct AddressLifetimeSample: Sendable, Equatable, Mergeable {
         hashes.insert(hash, at: lo)
         first.insert(f, at: lo)
         last.insert(l, at: lo)
+        addresses.insert(address, at: lo)
         recent = lo
         if hashes.count > Self.capacity {
             hashes.removeLast()
             first.removeLast()
             last.removeLast()
+            addresses.removeLast()
             if recent == hashes.count { recent = -1 }
         }
     }
@@ -125,7 +139,7 @@ public struct AddressLifetimeSample: Sendable, Equatable, Mergeable {
     public mutating func merge(_ other: AddressLifetimeSample) {
         for i in other.hashes.indices {
             if hashes.count == Self.capacity && other.hashes[i] > hashes[hashes.count - 1] { break }
-            note(other.hashes[i], first: other.first[i], last: other.last[i])
+            note(other.hashes[i], other.addresses[i], first: other.first[i], last: other.last[i])
         }
     }
 

@@ -42,6 +42,8 @@ public struct FeatureAccumulator: Sendable {
     private struct Working: Sendable {
         var state = AccountDayState()
         var userAgents = TopKCounter<UInt32>(capacity: 16)
+        /// (User-Agent id << 32 | JA4 id) pairs, for `LinkDayState.clients`.
+        var clients = TopKCounter<UInt64>(capacity: LinkDayState.clientCapacity)
         var planID: UInt32 = 0
         var planSeenAt: Timestamp = .min
     }
@@ -143,7 +145,10 @@ public struct FeatureAccumulator: Sendable {
                 sessionHash: e.sessionHash,
                 ja4Hash: ja4Hash,
                 modelCap: cap)
-            if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
+            if e.userAgent != 0 {
+                working[slot].userAgents.add(e.userAgent)
+                working[slot].clients.add(UInt64(e.userAgent) << 32 | UInt64(e.ja4))
+            }
             if e.org != 0 { working[slot].state.noteOrg(hash: interner.hash(e.org)) }
             if e.model != 0 {
                 let hour = Int(max(0, min(e.ts - dayStart, TimestampParser.millisPerDay - 1)) / 3_600_000)
@@ -277,6 +282,7 @@ public struct FeatureAccumulator: Sendable {
         var keyBySlot = [UInt64](repeating: 0, count: working.count)
         for (key, slot) in index.entries { keyBySlot[slot] = key }
         var accounts: [UInt32: (name: String, part: Int)] = [:]
+        var clientNames: [UInt64: ClientFingerprint] = [:]
         while var w = working.popLast() {
             let key = keyBySlot[working.count]
             let accountID = UInt32(key >> 32)
@@ -289,6 +295,14 @@ public struct FeatureAccumulator: Sendable {
                 accounts[accountID] = account
             }
             w.state.topUserAgents = w.userAgents.mapKeys { interner.string($0) }
+            // One string per distinct client, shared by every state that names it.
+            w.state.link.clients = w.clients.mapKeys { pair in
+                if let known = clientNames[pair] { return known }
+                let made = ClientFingerprint(
+                    userAgent: interner.string(UInt32(pair >> 32)), ja4: interner.string(UInt32(truncatingIfNeeded: pair)))
+                clientNames[pair] = made
+                return made
+            }
             if w.planID != 0 { w.state.notePlan(interner.string(w.planID), at: w.planSeenAt) }
             let day = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
             // Swapped out, not copied: a copy retained every array and sketch of the state

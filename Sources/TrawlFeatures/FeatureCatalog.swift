@@ -5,21 +5,37 @@ public enum FeatureKind: String, Sendable, Codable {
     case number, flag, text
 }
 
-/// A named per-account feature: the single table behind `trawl features`, the rule
-/// compiler's list of known names and the case store's columns.
+/// What a feature describes: one account over one UTC day, or one cluster of linked accounts.
+public enum FeatureScope: String, Sendable, Codable {
+    case account, cluster
+}
+
+/// A named feature: the single table behind `trawl features`, the rule compiler's list of
+/// known names and the case store's columns.
 public struct FeatureDefinition: Sendable {
     public let name: String
     public let kind: FeatureKind
     public let unit: String
     public let window: String
     public let meaning: String
+    /// Account features are read by `scope: account` rules, cluster features by `scope: cluster` ones.
+    public let scope: FeatureScope
 
-    public init(_ name: String, _ kind: FeatureKind, unit: String, window: String = "account, UTC day", _ meaning: String) {
+    public init(
+        _ name: String, _ kind: FeatureKind, unit: String, window: String = "account, UTC day", scope: FeatureScope = .account,
+        _ meaning: String
+    ) {
         self.name = name
         self.kind = kind
         self.unit = unit
         self.window = window
+        self.scope = scope
         self.meaning = meaning
+    }
+
+    /// A feature of a cluster of linked accounts, over the whole input.
+    static func cluster(_ name: String, unit: String, _ meaning: String) -> FeatureDefinition {
+        FeatureDefinition(name, .number, unit: unit, window: "cluster, whole input", scope: .cluster, meaning)
     }
 }
 
@@ -231,6 +247,42 @@ public enum FeatureCatalog {
         .init(
             "signup_card_country_mismatch", .flag, unit: "flag", window: "registry",
             "The country of signup_ip (GeoIP) differs from card_country."),
+        // Clusters of linked accounts (scope: cluster rules; see README "Reseller clusters")
+        .cluster("cluster_size", unit: "accounts", "Accounts in the cluster."),
+        .cluster("cluster_requests", unit: "requests", "Requests of all members over the input."),
+        .cluster("cluster_tokens", unit: "tokens", "Input plus output tokens of all members over the input."),
+        .cluster("cluster_flagged_accounts", unit: "accounts", "Members flagged on their own (on at least one day)."),
+        .cluster("cluster_flagged_share", unit: "share 0-1", "cluster_flagged_accounts / cluster_size."),
+        .cluster("cluster_mean_score", unit: "score 0-1", "Mean over members of each member's highest day score."),
+        .cluster("cluster_max_score", unit: "score 0-1", "Highest day score of any member."),
+        .cluster(
+            "cluster_cohesion", unit: "share 0-1",
+            "Share of member pairs linked directly (1: every member shares enough with every other)."),
+        .cluster("cluster_link_bits", unit: "bits", "Mean evidence of the direct links between members (each capped, see LinkSettings)."),
+        .cluster("cluster_shared_addresses", unit: "addresses", "Client addresses (sampled) used by at least two members."),
+        .cluster("cluster_shared_networks", unit: "networks", "/24 and /48 networks (sampled) used by at least two members."),
+        .cluster(
+            "cluster_shared_coactivity", unit: "buckets",
+            "(network, UTC hour) buckets (sampled) in which at least two members were active: loosely synchronised use of one network."
+        ),
+        .cluster(
+            "cluster_shared_sessions", unit: "sessions",
+            "Client session ids (sampled) seen on at least two members: a conversation moved between accounts."),
+        .cluster(
+            "cluster_shared_clients", unit: "fingerprints",
+            "Client fingerprints (User-Agent with JA4) held by at least two members and by at most 32 accounts in all."),
+        .cluster("cluster_shared_templates", unit: "templates", "Top prompt template keys held by at least two members."),
+        .cluster("cluster_shared_cards", unit: "cards", "Payment fingerprints (registry) shared by at least two members."),
+        .cluster(
+            "cluster_shared_signups", unit: "addresses",
+            "Signup addresses (registry) from which at least two members were opened."),
+        .cluster(
+            "cluster_signup_burst_share", unit: "share 0-1",
+            "Largest share of members (with a known created_at) opened within one 24-hour window; unknown when fewer than two members have one."
+        ),
+        .cluster(
+            "cluster_org_share", unit: "share 0-1",
+            "Share of members whose org_id is the cluster's most common one (0 when no member names an organisation)."),
     ]
 
     private static let indexByName: [String: Int] = {
@@ -245,6 +297,9 @@ public enum FeatureCatalog {
     public static func definition(_ name: String) -> FeatureDefinition? {
         index(of: name).map { all[$0] }
     }
+
+    /// The features of one scope.
+    public static func features(in scope: FeatureScope) -> [FeatureDefinition] { all.filter { $0.scope == scope } }
 }
 
 /// Values of every catalog feature for one account (and day); `nil` entries are unknown.

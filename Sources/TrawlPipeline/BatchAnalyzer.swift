@@ -5,6 +5,7 @@ import TrawlCapture
 import TrawlCases
 import TrawlFeatures
 import TrawlIngest
+import TrawlLink
 import TrawlModel
 import TrawlPrompts
 import TrawlRules
@@ -22,6 +23,8 @@ public struct AnalyzeOptions: Sendable {
     public var databasePath: String = "trawl.sqlite"
     public var rulesDirectory: String = "rules"
     public var scoresPath: String?
+    /// Write one JSONL line per cluster found (flagged or not) to this file (`-`: standard output).
+    public var clustersPath: String?
     public var threshold: Double?
     public var maxLineBytes = 1 << 20
     public var maxBadRatio: Double?
@@ -34,6 +37,11 @@ public struct AnalyzeOptions: Sendable {
     /// Redacted, truncated prompt samples kept per flagged account-day as case evidence
     /// (0: no prompt text reaches the case store).
     public var keepSamples = 0
+    /// Link accounts into clusters, score them with the cluster rules and keep a case per
+    /// flagged cluster (`--no-link` turns it off).
+    public var linkClusters = true
+    /// How accounts are linked (weights, hub limits, resolution).
+    public var linkSettings = LinkSettings()
 
     public init(inputs: [String]) { self.inputs = inputs }
 }
@@ -64,6 +72,12 @@ public struct AnalyzeSummary: Sendable, Codable {
     public var flaggedAccounts: Int
     public var casesOpened: Int
     public var casesUpdated: Int
+    /// Clusters of linked accounts found, and those the cluster rules flagged.
+    public var clusters = 0
+    public var flaggedClusters = 0
+    /// Cluster cases opened and updated (merged and split ones included).
+    public var clusterCasesOpened = 0
+    public var clusterCasesUpdated = 0
     public var seconds: Double
     public var linesPerSecond: Double
     public var peakRSSBytes: Int
@@ -93,7 +107,7 @@ public struct ScoreLine: Sendable, Codable, Equatable {
         try c.encode(day, forKey: .day)
         try c.encode((score * 10000).rounded() / 10000, forKey: .score)
         try c.encode(flagged, forKey: .flagged)
-        try c.encode(cluster_id, forKey: .cluster_id)  // explicit null until clusters exist
+        try c.encode(cluster_id, forKey: .cluster_id)  // explicit null outside flagged clusters
         try c.encode(reasons, forKey: .reasons)
     }
 }
@@ -105,6 +119,8 @@ public enum BatchAnalyzer {
         public var summary: AnalyzeSummary
         public var results: [(features: AccountDayFeatures, assessment: Assessment)]
         public var scores: [ScoreLine]
+        /// Every cluster found (flagged or not); `nil` with `linkClusters` off.
+        public var clusters: ClusterRun?
     }
 
     /// - Throws: `PipelineError` (missing input, too many bad lines, unreadable rules, store failures).
@@ -236,15 +252,18 @@ public enum BatchAnalyzer {
                     seconds: Date().timeIntervalSince(started), phase: phase))
         }
         announce("scoring \(summary.accountDays) account-days")
-        var extractor = FeatureExtractor(plans: plans, registry: RegistryIndex(accounts: registry.accounts), enricher: enricher)
+        let registryIndex = RegistryIndex(accounts: registry.accounts)
+        var extractor = FeatureExtractor(plans: plans, registry: registryIndex, enricher: enricher)
         (extractor.templateSharing, extractor.modelLaunches) = acrossAccounts(aggregate.partitions)
+        // What each account could share with others, taken before scoring frees the states.
+        var artifacts = options.linkClusters ? linkArtifacts(aggregate.partitions, registry: registryIndex) : []
         // Scored partition by partition, each freeing its sketches as it ends.
         var results = score(&aggregate.partitions, extractor, rules, options.threshold)
         // Prompt samples are evidence for flagged account-days only.
         for i in results.indices where results[i].features.evidence.promptSamples != nil && !results[i].assessment.flagged {
             results[i].features.evidence.promptSamples = nil
         }
-        let scores = scoreLines(results)
+        var scores = scoreLines(results)
         summary.flaggedAccounts = scores.filter(\.flagged).count
         let scored = Date()
         summary.phaseSeconds["read"] = aggregated.timeIntervalSince(started)
@@ -252,7 +271,20 @@ public enum BatchAnalyzer {
         summary.phaseSeconds["merge"] = aggregate.mergeSeconds
         summary.phaseSeconds["score"] = scored.timeIntervalSince(aggregated)
 
+        var clusterRun: ClusterRun?
+        if options.linkClusters {
+            announce("linking \(artifacts.count) accounts")
+            clusterRun = try clusters(
+                artifacts, results: results, rules: rules, threshold: options.threshold, settings: options.linkSettings)
+            artifacts = []
+            summary.clusters = clusterRun!.clusters.count
+            summary.flaggedClusters = clusterRun!.flagged.count
+            summary.phaseSeconds["link"] = Date().timeIntervalSince(scored)
+        }
+        let linked = Date()
+
         announce("writing the case store")
+        var clusterSubjects: [String] = []
         do {
             let store = try CaseStore(path: options.databasePath)
             let runID = try store.beginRun(inputs: files.map(\.path), inputDigest: inputDigest(files), at: started)
@@ -262,19 +294,30 @@ public enum BatchAnalyzer {
             summary.runID = runID
             summary.casesOpened = outcome.opened
             summary.casesUpdated = outcome.updated
+            if let flagged = clusterRun?.flagged, !flagged.isEmpty {
+                let clusterOutcome = try store.recordClusters(runID: runID, flagged, at: Date())
+                summary.clusterCasesOpened = clusterOutcome.opened
+                summary.clusterCasesUpdated = clusterOutcome.updated
+                // Each member's cluster_id is its flagged cluster's case subject.
+                var clusterOf: [String: String] = [:]
+                for (c, subject) in zip(flagged, clusterOutcome.subjects) { for m in c.members { clusterOf[m.accountID] = subject } }
+                for i in scores.indices { scores[i].cluster_id = clusterOf[scores[i].account_id] }
+                clusterSubjects = clusterOutcome.subjects
+            }
             summary.seconds = Date().timeIntervalSince(started)
             try store.finishRun(
                 runID,
                 summary: RunSummary(
                     finishedAt: Date(), linesRead: summary.linesRead, badLines: summary.badLines, badByReason: summary.badByReason,
-                    accounts: summary.accounts, casesOpened: outcome.opened, casesUpdated: outcome.updated, status: .completed))
+                    accounts: summary.accounts, casesOpened: outcome.opened + summary.clusterCasesOpened,
+                    casesUpdated: outcome.updated + summary.clusterCasesUpdated, status: .completed))
         } catch let e as PipelineError {
             throw e
         } catch {
             throw PipelineError(.io, "\(options.databasePath): case store: \(error)")
         }
 
-        summary.phaseSeconds["store"] = Date().timeIntervalSince(scored)
+        summary.phaseSeconds["store"] = Date().timeIntervalSince(linked)
         summary.capturedConnections = connections?.connectionCount ?? 0
         if let enricher {
             summary.geoipNetworks = enricher.networkCount
@@ -284,10 +327,15 @@ public enum BatchAnalyzer {
             }
         }
         if let path = options.scoresPath { try writeScores(scores, to: path) }
+        if let path = options.clustersPath, let run = clusterRun {
+            var subjects = clusterSubjects.makeIterator()
+            let lines = run.clusters.map { c in ClusterLine(c, clusterID: c.assessment.flagged ? subjects.next() : nil) }
+            try writeLines(lines, to: path, what: "clusters")
+        }
         summary.seconds = Date().timeIntervalSince(started)
         summary.linesPerSecond = summary.seconds > 0 ? Double(summary.linesRead) / summary.seconds : 0
         summary.peakRSSBytes = peakResidentBytes()
-        return Outcome(summary: summary, results: results, scores: scores)
+        return Outcome(summary: summary, results: results, scores: scores, clusters: clusterRun)
     }
 
     /// Prompt analysis with the phrase lexicons of `rulesDirectory/lexicons/` (none when the
@@ -392,12 +440,15 @@ public enum BatchAnalyzer {
         }
     }
 
-    static func writeScores(_ scores: [ScoreLine], to path: String) throws {
+    static func writeScores(_ scores: [ScoreLine], to path: String) throws { try writeLines(scores, to: path, what: "scores") }
+
+    /// Writes one JSON object per line (keys sorted) to `path`, or standard output for `-`.
+    static func writeLines(_ values: [some Encodable], to path: String, what: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = Data()
-        for s in scores {
-            data.append(try encoder.encode(s))
+        for v in values {
+            data.append(try encoder.encode(v))
             data.append(0x0A)
         }
         if path == "-" {
@@ -405,7 +456,7 @@ public enum BatchAnalyzer {
             return
         }
         do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw PipelineError(.io, "\(path): cannot write scores: \(error.localizedDescription)")
+            throw PipelineError(.io, "\(path): cannot write \(what): \(error.localizedDescription)")
         }
     }
 

@@ -11,13 +11,25 @@ import TrawlRules
 /// intel list, compiled to a GeoIP database for the case), `capture.pcap` (a packet
 /// capture the events join to, as with `analyze --pcap` and the default join window) and
 /// `rule.yaml` (rules to test instead of the rules folder), and `expected.json`:
-/// `{"fired": {"acct": ["rule.id"]}, "not_fired": {...}, "flagged": ["acct"], "not_flagged": [...]}`.
+/// `{"fired": {"acct": ["rule.id"]}, "not_fired": {...}, "flagged": ["acct"], "not_flagged": [...]}`,
+/// and for cluster rules (the accounts are linked as `analyze` links them):
+/// `"flagged_clusters": [["acct", ...]]` (each list inside one flagged cluster),
+/// `"not_in_flagged_cluster": ["acct"]`, and `"cluster_fired"` / `"cluster_not_fired"`
+/// (`{"acct": ["rule.id"]}`: rules that must (not) fire on the cluster holding the account).
 public enum RuleCaseRunner {
     public struct Expected: Decodable, Sendable {
         public var fired: [String: [String]]?
         public var not_fired: [String: [String]]?
         public var flagged: [String]?
         public var not_flagged: [String]?
+        public var flagged_clusters: [[String]]?
+        public var not_in_flagged_cluster: [String]?
+        public var cluster_fired: [String: [String]]?
+        public var cluster_not_fired: [String: [String]]?
+
+        var expectsClusters: Bool {
+            flagged_clusters != nil || not_in_flagged_cluster != nil || cluster_fired != nil || cluster_not_fired != nil
+        }
     }
 
     public struct Result: Sendable {
@@ -103,11 +115,14 @@ public enum RuleCaseRunner {
         (extractor.templateSharing, extractor.modelLaunches) = BatchAnalyzer.acrossAccounts(aggregate.partitions)
         var fired: [String: Set<String>] = [:]
         var flagged: Set<String> = []
+        var results: [(features: AccountDayFeatures, assessment: Assessment)] = []
         for part in aggregate.partitions {
             for (key, state) in zip(part.keys, part.states) {
-                let a = rules.assess(extractor.features(for: key, state: state))
+                let f = extractor.features(for: key, state: state)
+                let a = rules.assess(f)
                 fired[key.accountID, default: []].formUnion(a.hits.map(\.ruleID))
                 if a.flagged { flagged.insert(key.accountID) }
+                results.append((f, a))
             }
         }
         var failures: [String] = aggregate.reports.map { "bad event line: \($0)" }
@@ -127,6 +142,47 @@ public enum RuleCaseRunner {
         for account in expected.not_flagged ?? [] where flagged.contains(account) {
             failures.append("\(account): expected not to be flagged")
         }
+        if expected.expectsClusters {
+            let artifacts = BatchAnalyzer.linkArtifacts(aggregate.partitions, registry: registry)
+            let run = try BatchAnalyzer.clusters(artifacts, results: results, rules: rules, threshold: nil)
+            failures += clusterFailures(run, expected)
+        }
         return Result(name: name, failures: failures)
+    }
+
+    /// What the clusters found differ from `expected` in.
+    static func clusterFailures(_ run: ClusterRun, _ expected: Expected) -> [String] {
+        var failures: [String] = []
+        var clusterOf: [String: Int] = [:]
+        for (i, c) in run.clusters.enumerated() { for m in c.members { clusterOf[m.accountID] = i } }
+        func describe(_ account: String) -> String {
+            guard let i = clusterOf[account] else { return "in no cluster" }
+            let c = run.clusters[i]
+            return "in a \(c.assessment.flagged ? "flagged" : "unflagged") cluster of \(c.members.count) (score "
+                + "\(String(format: "%.3f", c.assessment.score)), rules \(c.assessment.hits.map(\.ruleID)))"
+        }
+        for group in expected.flagged_clusters ?? [] {
+            let found = Set(group.map { clusterOf[$0] })
+            if found.count != 1 || found.first! == nil || !run.clusters[found.first!!].assessment.flagged {
+                failures.append(
+                    "expected \(group) in one flagged cluster; " + group.map { "\($0) \(describe($0))" }.joined(separator: "; "))
+            }
+        }
+        for account in expected.not_in_flagged_cluster ?? [] {
+            if let i = clusterOf[account], run.clusters[i].assessment.flagged {
+                failures.append("\(account): expected in no flagged cluster; \(describe(account))")
+            }
+        }
+        for (account, ids) in (expected.cluster_fired ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let hits = clusterOf[account].map { Set(run.clusters[$0].assessment.hits.map(\.ruleID)) } ?? []
+            for id in ids where !hits.contains(id) {
+                failures.append("\(account): expected \(id) to fire on its cluster; \(describe(account))")
+            }
+        }
+        for (account, ids) in (expected.cluster_not_fired ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let hits = clusterOf[account].map { Set(run.clusters[$0].assessment.hits.map(\.ruleID)) } ?? []
+            for id in ids where hits.contains(id) { failures.append("\(account): expected \(id) not to fire on its cluster") }
+        }
+        return failures
     }
 }

@@ -78,6 +78,9 @@ public struct Rule: Sendable {
                 excerpt: ExpressionLexer(explain ?? "").slice(error.offset, error.offset + error.length), ruleID: id,
                 sourceLine: text.line(line))
         }
+        if let wrong = RuleDecoding.wrongScope(condition.features + template.features, scope: scope) {
+            throw RuleError(file: file, line: 1, column: 1, reason: wrong.reason, excerpt: wrong.feature, ruleID: id)
+        }
         self.init(
             id: id, title: title, description: description, scope: scope, weight: weight, tags: tags,
             references: references, condition: condition, explainTemplate: explain, file: file, line: 1, column: 1,
@@ -130,6 +133,28 @@ public struct Rule: Sendable {
 
 /// Compile steps shared by the file decoder and `Rule.init`.
 enum RuleDecoding {
+    /// The first feature of `features` whose scope is not the rule's, with the error reason.
+    static func wrongScope(_ features: [String], scope: RuleScope) -> (feature: String, reason: RuleError.Reason)? {
+        for name in features {
+            guard let definition = FeatureCatalog.definition(name), definition.scope.rawValue != scope.rawValue else { continue }
+            return (name, .wrongScope(feature: name, featureScope: definition.scope.rawValue, ruleScope: scope.rawValue))
+        }
+        return nil
+    }
+
+    /// The offset in Unicode scalars of the first whole-word `name` in `source` (0 if absent).
+    static func offset(of name: String, in source: String) -> Int {
+        let text = Array(source.unicodeScalars), word = Array(name.unicodeScalars)
+        func isWordScalar(_ c: Unicode.Scalar) -> Bool { c == "_" || c.properties.isAlphabetic || ("0"..."9").contains(c) }
+        guard !word.isEmpty, text.count >= word.count else { return 0 }
+        for start in 0...(text.count - word.count) where Array(text[start..<(start + word.count)]) == word {
+            let before = start == 0 || !isWordScalar(text[start - 1])
+            let after = start + word.count == text.count || !isWordScalar(text[start + word.count])
+            if before && after { return start }
+        }
+        return 0
+    }
+
     /// Compiles a `when` condition and checks that it is a flag.
     static func condition(_ source: String) throws(ExpressionFailure) -> RuleExpression {
         let expression = try RuleExpression.compile(source)

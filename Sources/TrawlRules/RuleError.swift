@@ -31,6 +31,9 @@ public struct RuleError: Error, Sendable, Equatable, CustomStringConvertible {
         case badTemplate(String)
         /// A file or folder cannot be read, or is not a rule file.
         case unreadable(String)
+        /// An expression or template reads a feature of the other scope (a cluster feature
+        /// in an account rule, or an account feature in a cluster rule).
+        case wrongScope(feature: String, featureScope: String, ruleScope: String)
 
         public var description: String {
             switch self {
@@ -58,6 +61,10 @@ public struct RuleError: Error, Sendable, Equatable, CustomStringConvertible {
                 return "bad explain template: \(text)"
             case .unreadable(let text):
                 return text
+            case .wrongScope(let feature, let featureScope, let ruleScope):
+                return
+                    "`\(feature)` is \(featureScope == "cluster" ? "a cluster" : "an account") feature; a rule with scope \(ruleScope) cannot read it"
+                    + " (set `scope: \(featureScope)` or use \(ruleScope == "cluster" ? "a cluster_* feature" : "an account feature"))"
             }
         }
 

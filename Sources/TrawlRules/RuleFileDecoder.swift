@@ -293,6 +293,20 @@ struct RuleFileDecoder {
             }
         }
 
+        // Each rule reads the features of its own scope only.
+        if let condition, let (_, value) = f["when"], case .scalar(let s) = value {
+            if let wrong = RuleDecoding.wrongScope(condition.features, scope: scope) {
+                let offset = RuleDecoding.offset(of: wrong.feature, in: s.string)
+                fail(at: self.source.position(in: s, offset: offset), wrong.reason, excerpt: wrong.feature, ruleID: id)
+            }
+        }
+        if let explanation, let (_, value) = f["explain"], case .scalar(let s) = value {
+            if let wrong = RuleDecoding.wrongScope(explanation.features, scope: scope) {
+                let offset = RuleDecoding.offset(of: wrong.feature, in: s.string)
+                fail(at: self.source.position(in: s, offset: offset), wrong.reason, excerpt: wrong.feature, ruleID: id)
+            }
+        }
+
         guard errors.count == before, let id, let condition else { return nil }
         let marks = Rule.Marks(
             id: f["id"].map { position($0.value) } ?? position(node),

@@ -11,8 +11,25 @@ extension RuleSet {
     /// the weights are summed in that order.
     /// - Complexity: O(total size of the account rules' conditions) plus O(hits log hits).
     public func assess(accountID: String, day: Int32, features: FeatureVector, threshold: Double? = nil) -> Assessment {
+        assess(accountRuleReferences, subject: accountID, day: day, features: features, threshold: threshold)
+    }
+
+    /// Scores one cluster of linked accounts from its `cluster_*` features with the
+    /// cluster-scope rules, on the same log-odds scale, bias and threshold as accounts.
+    ///
+    /// - Parameters:
+    ///   - subject: Names the cluster in the assessment (its `accountID` field).
+    ///   - day: The last day of the input the cluster was found in.
+    public func assessCluster(subject: String, day: Int32, features: FeatureVector, threshold: Double? = nil) -> Assessment {
+        assess(clusterRuleReferences, subject: subject, day: day, features: features, threshold: threshold)
+    }
+
+    private func assess(
+        _ rules: [RuleReference], subject: String, day: Int32, features: FeatureVector, threshold: Double?
+    ) -> Assessment {
+        let accountID = subject
         var hits: [RuleHit] = []
-        for reference in accountRuleReferences {
+        for reference in rules {
             if let hit = reference.rule.hit(on: features) { hits.append(hit) }
         }
         hits.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.ruleID < $1.ruleID }

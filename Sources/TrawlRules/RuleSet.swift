@@ -33,7 +33,8 @@ import TrawlFeatures
 /// `SourceText.position(in:offset:)`; a scalar with escapes such as `\t` falls back to
 /// the scalar's start).
 ///
-/// Cluster-scope rules are loaded and linted but not evaluated by `assess`.
+/// Cluster-scope rules (over the `cluster_*` features of linked accounts) are evaluated by
+/// `assessCluster`, account-scope rules by `assess`; a rule reads only features of its scope.
 public struct RuleSet: Sendable {
     /// Every rule, account and cluster scope, in file order.
     public let rules: [Rule]
@@ -43,12 +44,15 @@ public struct RuleSet: Sendable {
     /// every account-day, and reading a `Rule` out of an array copies it (retaining each
     /// string and array it holds) where a reference costs one retain.
     let accountRuleReferences: [RuleReference]
+    /// The cluster-scope rules, for `assessCluster`.
+    let clusterRuleReferences: [RuleReference]
 
     /// A rule set from rules made in code.
     public init(rules: [Rule], scoring: ScoringParameters = ScoringParameters()) {
         self.rules = rules
         self.scoring = scoring
         self.accountRuleReferences = rules.filter { $0.scope == .account }.map(RuleReference.init)
+        self.clusterRuleReferences = rules.filter { $0.scope == .cluster }.map(RuleReference.init)
     }
 
     /// Loads every rule file in a folder (`*.yaml`, not recursive; files without a
@@ -88,6 +92,9 @@ public struct RuleSet: Sendable {
 
     /// The rules that `assess` evaluates.
     public var accountRules: [Rule] { accountRuleReferences.map(\.rule) }
+
+    /// The rules that `assessCluster` evaluates.
+    public var clusterRules: [Rule] { clusterRuleReferences.map(\.rule) }
 
     /// The same rules with some weights replaced (by rule id), e.g. after recalibration.
     ///

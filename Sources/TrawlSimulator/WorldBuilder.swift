@@ -249,6 +249,10 @@ struct WorldBuilder {
         op.bursts = (0..<rng.int(1, 3)).map { _ in
             firstDayStart - Int64(rng.uniform(2, 60) * 86_400_000)
         }
+        // Drawn from the operator's own generator, so that the world's other draws stay as they were.
+        var hostRNG = SimulationRandom(op.seed, 0x5349_474E)
+        let hosts = op.proxyPool.isEmpty ? op.farm : op.proxyPool
+        if !hosts.isEmpty { op.signupHosts = op.bursts.map { _ in hostRNG.pick(hosts) } }
         for a in members { accounts[a].operatorIndex = operators.count }
         operators.append(op)
     }
@@ -556,9 +560,13 @@ struct WorldBuilder {
         if a.population.isAbusive {
             let op = operators[a.operatorIndex]
             let evasive = a.population != .pooled && a.population != .distillation
-            r.createdAt = rng.pick(op.bursts) + Int64(rng.exponential(mean: 3 * 3_600_000))
+            let burst = rng.int(op.bursts.count)
+            r.createdAt = op.bursts[burst] + Int64(rng.exponential(mean: 3 * 3_600_000))
+            // Opened in its burst's signup session, from that session's address (the pool
+            // draw is kept so that every later draw of the world stays the same).
             let pool = op.proxyPool.isEmpty ? op.farm : op.proxyPool
-            r.signupIP = pool.isEmpty ? nil : rng.pick(pool)
+            let drawn = pool.isEmpty ? nil : rng.pick(pool)
+            r.signupIP = op.signupHosts.isEmpty ? drawn : op.signupHosts[burst]
             r.signupClient = Int16(rng.pick(ClientCatalog.browser))
             r.emailDomain = rng.chance(evasive ? 0.1 : 0.35) ? rng.pick(Self.disposable) : rng.pick(Self.freemail)
             let bill = rng.pick(Self.billing)

@@ -74,7 +74,11 @@ struct OperatorProfile: Sendable {
     var runHours: Int = 24
     var runStart: Int = 0
     var cards: [UInt64] = []
+    /// When the operator opened its accounts: 1–3 signup sessions before the world begins.
     var bursts: [Int64] = []
+    /// The address each signup session ran from (one per burst): a signup script runs on
+    /// one machine, or through one sticky exit, for a whole burst.
+    var signupHosts: [IPAddress] = []
     let seed: UInt64
 }
 

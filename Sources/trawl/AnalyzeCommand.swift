@@ -55,6 +55,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Write one JSONL line per scored account to this file (- for standard output).")
     var scores: String?
 
+    @Option(help: "Write one JSONL line per cluster of linked accounts (flagged or not) to this file (- for standard output).")
+    var clusters: String?
+
     @Option(help: "Flag accounts whose score is at least this (default: rules/scoring.yaml, else 0.5).")
     var threshold: Double?
 
@@ -79,6 +82,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(help: "Skip prompt text and prompt_simhash: no prompt features (they are unknown).")
     var noPromptFeatures = false
 
+    @Flag(help: "Do not link accounts into clusters: no cluster features, cluster rules or cluster cases.")
+    var noLink = false
+
     @Flag(help: "Print the run summary as one JSON line on standard output.")
     var summaryJson = false
 
@@ -99,6 +105,7 @@ struct AnalyzeCommand: ParsableCommand {
         options.databasePath = db
         options.rulesDirectory = try rules.resolved()
         options.scoresPath = scores
+        options.clustersPath = clusters
         options.threshold = threshold
         options.maxLineBytes = maxLineBytes
         options.maxBadRatio = maxBadRatio
@@ -107,6 +114,7 @@ struct AnalyzeCommand: ParsableCommand {
         options.verbose = verbose
         options.keepSamples = keepSamples
         options.promptFeatures = !noPromptFeatures
+        options.linkClusters = !noLink
         do {
             let outcome = try BatchAnalyzer.run(options, progress: Terminal.progressLine())
             Terminal.printSummary(outcome.summary)

@@ -33,7 +33,8 @@ struct CasesCommand: ParsableCommand {
         var status: [String] = []
         @Option(help: "Only cases scoring at least this.") var minScore: Double?
         @Option(help: "Only cases with this tag.") var tag: String?
-        @Option(help: "Only cases whose subject (account id) contains this text.") var subject: String?
+        @Option(help: "Only cases whose subject (account id, or cluster-… for a cluster) contains this text.") var subject: String?
+        @Option(help: "Only cases of this kind: account or cluster.") var kind: String?
         @Option(help: "Sort by score, id, updated or last_day.") var sort = "score"
         @Option(help: "At most this many cases.") var limit = 50
         @Flag(help: "One JSON object per case on standard output.") var json = false
@@ -53,6 +54,10 @@ struct CasesCommand: ParsableCommand {
             filter.minimumScore = minScore
             filter.tag = tag
             filter.subjectContains = subject
+            if let kind {
+                guard let k = CaseKind(rawValue: kind) else { throw ValidationError("unknown kind \(kind); use account or cluster") }
+                filter.kind = k
+            }
             filter.limit = limit
             let cases = try store.open().listCases(filter)
             if json {
@@ -62,11 +67,14 @@ struct CasesCommand: ParsableCommand {
             Terminal.say(" id  score  status     days                     subject / title")
             for c in cases {
                 let days = c.firstDay == c.lastDay ? c.firstDay : "\(c.firstDay)..\(c.lastDay)"
+                // A cluster case names its size, and the case it was merged into.
+                var subject = TerminalText.sanitize(c.subject, limit: 40)
+                if let n = c.members { subject += " (\(n) account\(n == 1 ? "" : "s")\(c.mergedInto.map { ", merged into \($0)" } ?? ""))" }
                 Terminal.say(
                     String(
                         format: "%3lld  %.3f  %@ %@ %@", c.id, c.score,
                         c.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0),
-                        days.padding(toLength: 24, withPad: " ", startingAt: 0), TerminalText.sanitize(c.subject, limit: 40)))
+                        days.padding(toLength: 24, withPad: " ", startingAt: 0), subject))
                 Terminal.say(
                     "                                           \(TerminalText.sanitize(c.title, limit: 80)) [\(c.tags.joined(separator: ", "))]"
                 )
@@ -96,6 +104,12 @@ struct CasesCommand: ParsableCommand {
                 "case \(c.id) · \(c.kind.rawValue) \(TerminalText.sanitize(c.subject)) · \(c.status.rawValue) · score \(String(format: "%.3f", c.score))"
             )
             Terminal.say("  \(TerminalText.sanitize(c.title)) · days \(c.firstDay)..\(c.lastDay) · tags \(c.tags.joined(separator: ", "))")
+            if let cluster = detail.cluster { Self.showCluster(cluster) }
+            if !detail.clusterCases.isEmpty {
+                Terminal.say(
+                    "  member of cluster case\(detail.clusterCases.count == 1 ? "" : "s") \(detail.clusterCases.map(String.init).joined(separator: ", "))"
+                )
+            }
             for day in detail.days {
                 Terminal.say(
                     "\n  \(day.day): score \(String(format: "%.3f", day.score))\(day.flagged ? " (flagged)" : "") = logistic(bias \(day.bias) + rules)"
@@ -140,6 +154,50 @@ struct CasesCommand: ParsableCommand {
                         " \(f): \(TerminalText.sanitize(a.oldValue ?? "-", limit: 60)) → \(TerminalText.sanitize(a.newValue ?? "-", limit: 60))"
                 }
                 Terminal.say(line)
+            }
+        }
+
+        /// A cluster case: its members, its verdict on each input, and what links whom.
+        static func showCluster(_ cluster: ClusterDetail) {
+            if let into = cluster.mergedInto { Terminal.say("  merged into case \(into)") }
+            let active = cluster.members.filter(\.active)
+            Terminal.say("\n  members (\(active.count) active, \(cluster.members.count - active.count) left):")
+            for m in cluster.members {
+                Terminal.say(
+                    String(format: "    %.3f %@ ", m.score, m.flagged ? "flagged" : "       ")
+                        + "\(TerminalText.sanitize(m.accountID, limit: 60)) · \(m.firstDay == m.lastDay ? m.firstDay : "\(m.firstDay)..\(m.lastDay)")"
+                        + (m.active ? "" : " · left"))
+            }
+            for day in cluster.days {
+                Terminal.say(
+                    "\n  \(day.firstDay == day.day ? day.day : "\(day.firstDay)..\(day.day)"): \(day.members) accounts, score \(String(format: "%.3f", day.score))\(day.flagged ? " (flagged)" : "") = logistic(bias \(day.bias) + rules)"
+                )
+                for h in day.hits {
+                    Terminal.say(
+                        String(format: "    %+5.2f ", h.weight) + "\(h.ruleID): \(TerminalText.sanitize(h.explanation, limit: 160))")
+                }
+                let shown = [
+                    "cluster_size", "cluster_flagged_accounts", "cluster_mean_score", "cluster_cohesion", "cluster_link_bits",
+                    "cluster_requests", "cluster_signup_burst_share", "cluster_org_share",
+                ]
+                let values = shown.compactMap { k in day.features[k].map { "\(k.dropFirst(8))=\($0.description)" } }
+                Terminal.say("    features: " + values.joined(separator: " "))
+                let kinds = ["addresses", "networks", "coactivity", "sessions", "clients", "templates", "cards", "signups"]
+                let shared = kinds.compactMap { k in day.features["cluster_shared_" + k].map { "\(k) \($0.description)" } }
+                Terminal.say("    shared: " + shared.joined(separator: " · "))
+            }
+            guard !cluster.links.isEmpty else { return }
+            Terminal.say("\n  what links them (strongest first, at most 8 per kind and day):")
+            var shown: [String: Int] = [:]
+            for l in cluster.links {
+                let key = l.day + l.kind
+                shown[key, default: 0] += 1
+                guard shown[key]! <= 8 else { continue }
+                let names = l.accounts.prefix(6).map { TerminalText.sanitize($0, limit: 40) }.joined(separator: ", ")
+                let more = l.accounts.count > 6 ? " +\(l.accounts.count - 6) more" : ""
+                Terminal.say(
+                    "    \(l.day) \(l.kind.padding(toLength: 10, withPad: " ", startingAt: 0)) \(TerminalText.sanitize(l.value, limit: 70))"
+                        + String(format: " · %.1f bits · ", l.bits) + "\(l.accounts.count) of \(l.holders) holders: \(names)\(more)")
             }
         }
     }

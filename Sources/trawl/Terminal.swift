@@ -79,6 +79,11 @@ enum Terminal {
               events: \(s.events) · accounts: \(s.accounts) (\(s.accountDays) account-days) · flagged: \(s.flaggedAccounts)
               cases opened: \(s.casesOpened) · updated: \(s.casesUpdated) · store: \(s.database)\(s.runID.map { " (run \($0))" } ?? "")
             """)
+        if s.clusters > 0 {
+            say(
+                "  clusters of linked accounts: \(s.clusters) · flagged: \(s.flaggedClusters) · cluster cases opened: \(s.clusterCasesOpened) · updated: \(s.clusterCasesUpdated)"
+            )
+        }
         if s.badLines > 0 {
             let parts = s.badByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             say("  bad lines skipped: \(s.badLines) (\(parts))")

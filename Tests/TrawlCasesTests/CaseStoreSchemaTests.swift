@@ -7,14 +7,15 @@ import Testing
 @Suite("Case store: opening and migrations")
 struct CaseStoreSchemaTests {
     static let expectedTables = [
-        "abuse_case", "account_day", "audit", "case_evidence", "case_note", "grdb_migrations", "run", "sqlite_sequence",
+        "abuse_case", "account_day", "audit", "case_evidence", "case_note", "cluster_day", "cluster_link", "cluster_member",
+        "grdb_migrations", "run", "sqlite_sequence",
     ]
 
     @Test("an empty database is migrated to every table", arguments: StoreKind.allCases)
     func emptyDatabaseGetsAllTables(kind: StoreKind) throws {
         try kind.withStore { store throws in
             #expect(try store.tableNames() == Self.expectedTables)
-            #expect(try store.dump()["grdb_migrations"] == ["'v1'", "'v2'"])
+            #expect(try store.dump()["grdb_migrations"] == ["'v1'", "'v2'", "'v3_clusters'"])
             #expect(try store.foreignKeysEnabled())
         }
     }

@@ -53,6 +53,36 @@ import Testing
         #expect(!show.stderr.contains("\u{1B}[31m"))
     }
 
+    /// A reseller's six accounts become one cluster case that lists them and what links them.
+    @Test func clusterCaseFromTheCommandLine() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.file("cases.sqlite")
+        let fixture = Self.root + "/fixtures/rules/reseller_cluster_vs_office_and_cgnat"
+        let r = try trawl(["analyze", fixture + "/events.jsonl", "--accounts", fixture + "/accounts.jsonl", "--db", db, "--clusters", "-"])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("clusters of linked accounts:") && r.stderr.contains("cluster cases opened: 1"))
+        let clusters = r.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let flagged = clusters.filter { $0["flagged"] as? Bool == true }
+        #expect(flagged.count == 1 && flagged.first?["size"] as? Int == 6)
+        let subject = try #require(flagged.first?["cluster_id"] as? String)
+        let list = try trawl(["cases", "list", "--db", db, "--kind", "cluster"])
+        // People's output goes to standard error, JSON to standard output.
+        #expect(list.stderr.contains("\(subject) (6 accounts)") && list.stderr.contains("1 case(s)"))
+        let json = try trawl(["cases", "list", "--db", db, "--kind", "cluster", "--json"])
+        let row = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(row?["members"] as? Int == 6 && row?["kind"] as? String == "cluster")
+        let id = try #require(row?["id"] as? Int)
+        let show = try trawl(["cases", "show", String(id), "--db", db])
+        #expect(show.status == 0)
+        #expect(show.stderr.contains("cluster \(subject)") && show.stderr.contains("members (6 active, 0 left)"))
+        #expect(show.stderr.contains("cluster.sessions_across_accounts") && show.stderr.contains("what links them"))
+        #expect(show.stderr.contains("signup     203.0.113.50") && show.stderr.contains("6 of 6 holders"))
+        #expect(try trawl(["cases", "list", "--db", db, "--kind", "nope"]).status == 64)
+    }
+
     @Test func rulesLintReportsPositions() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -46,7 +46,7 @@ let scoringYAML = """
         title: Cluster rule
         description: d
         scope: cluster
-        when: requests > 0
+        when: cluster_size > 0
         weight: 9
         references: [r]
     """
@@ -168,6 +168,34 @@ struct ScoringTests {
         #expect(rules.rules.count == 4)
         #expect(rules.accountRules.map(\.id) == ["t.networks", "t.clock", "t.nat"])
         #expect(rules.rule(id: "t.cluster")?.scope == .cluster)
+    }
+
+    /// Cluster rules score a cluster's features on the same scale; account rules do not see them.
+    @Test func clusterRulesScoreClusters() {
+        let features = FeatureVector(named: ["cluster_size": .number(3), "distinct_networks": .number(9)])
+        let a = rules.assessCluster(subject: "cluster 1", day: 7, features: features)
+        #expect(a.hits.map(\.ruleID) == ["t.cluster"])
+        #expect(a.score == 1 / (1 + exp(-5.0)) && a.flagged && a.accountID == "cluster 1" && a.day == 7)
+        #expect(rules.clusterRules.map(\.id) == ["t.cluster"])
+        #expect(!rules.assess(accountID: "a", day: 7, features: features).hits.contains { $0.ruleID == "t.cluster" })
+    }
+
+    /// A rule reads the features of its own scope: an account rule cannot read a cluster
+    /// feature, nor a cluster rule an account feature, in its condition or its explanation.
+    @Test func aRuleReadsOnlyItsScopesFeatures() throws {
+        let yaml = """
+            rules:
+              - {id: a, title: A, when: "requests > 1 and cluster_size > 2", weight: 1}
+              - {id: b, title: B, scope: cluster, when: "cluster_size > 2", weight: 1, explain: "{distinct_ips} addresses"}
+            """
+        let diagnostics = RuleLinter.lint(yaml: yaml, file: "s.yaml").filter { $0.severity == .error }
+        #expect(
+            diagnostics.map(\.description) == [
+                "s.yaml:2:47: error: `cluster_size` is a cluster feature; a rule with scope account cannot read it (set `scope: cluster` or use an account feature)",
+                "s.yaml:3:87: error: `distinct_ips` is an account feature; a rule with scope cluster cannot read it (set `scope: account` or use a cluster_* feature)",
+            ])
+        #expect(throws: RuleError.self) { try Rule(id: "c", title: "C", when: "cluster_size > 1", weight: 1) }
+        #expect(try Rule(id: "c", title: "C", scope: .cluster, when: "cluster_size > 1", weight: 1).scope == .cluster)
     }
 
     @Test func reweighting() {
@@ -416,7 +444,8 @@ struct StarterRuleSetTests {
 
     @Test func loadsAndLintsClean() throws {
         let set = try RuleSet.load(directory: Self.folder)
-        #expect((8...40).contains(set.rules.count))
+        #expect((8...60).contains(set.rules.count))
+        #expect(set.clusterRules.count >= 5 && set.clusterRules.contains { $0.weight < 0 })
         #expect(set.scoring == ScoringParameters(bias: -4, threshold: 0.5))
         #expect(set.rules.contains { $0.weight < 0 })
         #expect(set.rules.allSatisfy { !$0.description.isEmpty && !$0.references.isEmpty && $0.explainTemplate != nil })
