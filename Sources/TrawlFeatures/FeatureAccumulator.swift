@@ -42,6 +42,7 @@ public struct FeatureAccumulator: Sendable {
     private struct Working: Sendable {
         var state = AccountDayState()
         var userAgents = TopKCounter<UInt32>(capacity: 16)
+        var ja4s = TopKCounter<UInt32>(capacity: 8)
         var planID: UInt32 = 0
         var planSeenAt: Timestamp = .min
     }
@@ -144,6 +145,7 @@ public struct FeatureAccumulator: Sendable {
                 ja4Hash: ja4Hash,
                 modelCap: cap)
             if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
+            if e.ja4 != 0 { working[slot].ja4s.add(e.ja4) }
             if e.org != 0 { working[slot].state.noteOrg(hash: interner.hash(e.org)) }
             if e.model != 0 {
                 let hour = Int(max(0, min(e.ts - dayStart, TimestampParser.millisPerDay - 1)) / 3_600_000)
@@ -171,7 +173,15 @@ public struct FeatureAccumulator: Sendable {
                 let id = arena.withUnsafeBufferPointer {
                     String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + Int(e.requestIDLength))]), as: UTF8.self)
                 }
-                working[slot].state.addSample(SampleRequest(ts: e.ts, requestID: id))
+                let session =
+                    e.sessionIDLength == 0
+                    ? nil
+                    : arena.withUnsafeBufferPointer {
+                        let start = Int(e.sessionIDOffset)
+                        return String(
+                            decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + Int(e.sessionIDLength))]), as: UTF8.self)
+                    }
+                working[slot].state.addSample(SampleRequest(ts: e.ts, requestID: id, sessionID: session))
             }
         }
     }
@@ -280,6 +290,7 @@ public struct FeatureAccumulator: Sendable {
                 accounts[accountID] = account
             }
             w.state.topUserAgents = w.userAgents.mapKeys { interner.string($0) }
+            w.state.topJA4s = w.ja4s.mapKeys { interner.string($0) }
             if w.planID != 0 { w.state.notePlan(interner.string(w.planID), at: w.planSeenAt) }
             let day = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
             parts[account.part].append(AccountDayKey(accountID: account.name, day: day), w.state)
