@@ -20,6 +20,12 @@ extension CaseStore {
     /// account day; as one column of a row it writes anyway, recording takes half the
     /// time on GeoIP runs.
     ///
+    /// v3: what produced a run, for case files. `run` gains `trawl_version` and
+    /// `rules_version` (`sha256:` and the hex digest of the rules folder; both NULL for runs
+    /// recorded before v3), and `run_input` holds each input file a run read, in order:
+    /// path as given (`-` for standard input), bytes read and the SHA-256 of those bytes
+    /// (64 lowercase hex digits).
+    ///
     /// Times are RFC 3339 UTC text with milliseconds; days are `YYYY-MM-DD`.
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
@@ -165,11 +171,26 @@ extension CaseStore {
                         FROM account_day a, json_each(a.hits) j;
                     """)
         }
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE run ADD COLUMN trawl_version TEXT;
+                    ALTER TABLE run ADD COLUMN rules_version TEXT;
+                    CREATE TABLE run_input (
+                        run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        position INTEGER NOT NULL,
+                        path TEXT NOT NULL,
+                        size INTEGER NOT NULL CHECK (size >= 0),
+                        sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+                        PRIMARY KEY (run_id, position)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }()
 
     /// The tables of the current schema, for checks and dumps.
-    static let tables = ["run", "account_day", "abuse_case", "case_evidence", "case_note", "audit"]
+    static let tables = ["run", "run_input", "account_day", "abuse_case", "case_evidence", "case_note", "audit"]
     /// The views of the current schema.
     static let views = ["rule_hit"]
 }

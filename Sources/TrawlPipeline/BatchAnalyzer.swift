@@ -255,7 +255,11 @@ public enum BatchAnalyzer {
         announce("writing the case store")
         do {
             let store = try CaseStore(path: options.databasePath)
-            let runID = try store.beginRun(inputs: files.map(\.path), inputDigest: inputDigest(files), at: started)
+            let runID = try store.beginRun(
+                inputs: files.map(\.path), inputDigest: inputDigest(files), at: started,
+                provenance: RunProvenance(
+                    trawlVersion: TrawlVersion.current, rulesVersion: RulesDigest.of(directory: options.rulesDirectory)),
+                files: aggregate.digests)
             let t0 = Date()
             let outcome = try store.record(runID: runID, results: results, at: Date())
             summary.phaseSeconds["record"] = Date().timeIntervalSince(t0)
