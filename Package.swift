@@ -58,12 +58,16 @@ let package = Package(
             name: "TrawlRules",
             dependencies: ["TrawlModel", "TrawlFeatures", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // The case store and case export; case.schema.json (the JSON Schema of exported
+        // case.json files) is compiled into the module (`CaseFileSchema`).
         .target(
             name: "TrawlCases",
             dependencies: [
-                "TrawlModel", "TrawlFeatures", "TrawlRules",
+                "TrawlModel", "TrawlFeatures", "TrawlRules", "TrawlPrompts",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            resources: [.embedInCode("case.schema.json")],
             swiftSettings: strict),
         .target(
             name: "TrawlSimulator",
