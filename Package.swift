@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // SHA-256 of source files, rules and exported case files (BoringSSL's, with SHA-NI).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -58,12 +60,16 @@ let package = Package(
             name: "TrawlRules",
             dependencies: ["TrawlModel", "TrawlFeatures", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // The case store and case export; case.schema.json (the JSON Schema of exported
+        // case.json files) is compiled into the module (`CaseFileSchema`).
         .target(
             name: "TrawlCases",
             dependencies: [
-                "TrawlModel", "TrawlFeatures", "TrawlRules", "TrawlLink",
+                "TrawlModel", "TrawlFeatures", "TrawlRules", "TrawlLink", "TrawlPrompts",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            resources: [.embedInCode("case.schema.json")],
             swiftSettings: strict),
         .target(
             name: "TrawlSimulator",
@@ -75,6 +81,7 @@ let package = Package(
                 "TrawlModel", "TrawlIngest", "TrawlFeatures", "TrawlLink", "TrawlRules", "TrawlCases",
                 "TrawlSimulator", "TrawlGeo", "TrawlCapture", "TrawlPrompts",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         .executableTarget(

@@ -32,6 +32,11 @@ extension CaseStore {
     ///   (`kind`: address, network, coactivity, session, client, template, payment,
     ///   signup), its bits of evidence, how many accounts hold it in the whole input, and
     ///   the members that share it (JSON array of account ids).
+    /// v4_run_inputs: what produced a run, for case files. `run` gains `trawl_version` and
+    /// `rules_version` (`sha256:` and the hex digest of the rules folder; both NULL for runs
+    /// recorded before v4_run_inputs), and `run_input` holds each input file a run read, in order:
+    /// path as given (`-` for standard input), bytes read and the SHA-256 of those bytes
+    /// (64 lowercase hex digits).
     ///
     /// Times are RFC 3339 UTC text with milliseconds; days are `YYYY-MM-DD`.
     static let migrator: DatabaseMigrator = {
@@ -222,12 +227,28 @@ extension CaseStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v4_run_inputs") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE run ADD COLUMN trawl_version TEXT;
+                    ALTER TABLE run ADD COLUMN rules_version TEXT;
+                    CREATE TABLE run_input (
+                        run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        position INTEGER NOT NULL,
+                        path TEXT NOT NULL,
+                        size INTEGER NOT NULL CHECK (size >= 0),
+                        sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+                        PRIMARY KEY (run_id, position)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }()
 
     /// The tables of the current schema, for checks and dumps.
     static let tables = [
-        "run", "account_day", "abuse_case", "case_evidence", "case_note", "audit", "cluster_member", "cluster_day", "cluster_link",
+        "run", "run_input", "account_day", "abuse_case", "case_evidence", "case_note", "audit", "cluster_member", "cluster_day",
+        "cluster_link",
     ]
     /// The views of the current schema.
     static let views = ["rule_hit"]

@@ -1,6 +1,7 @@
 import GRDB
 
-/// Why a case store operation failed, with the SQLite error behind it when there is one.
+/// Why a case store operation (or a case export or verification) failed, with the SQLite
+/// error behind it when there is one.
 ///
 /// Descriptions name case ids, run ids, statuses, days and file paths, never account
 /// ids, addresses or user agents; SQL in an underlying error never carries argument
@@ -26,6 +27,14 @@ public struct CaseStoreError: Error, CustomStringConvertible, Sendable {
         case corruptValue(table: String, column: String)
         /// SQLite refused a statement while doing the named operation.
         case sqlFailed(operation: String)
+        /// An export could not write a file or folder (the reason is the system's).
+        case cannotWrite(path: String, reason: String)
+        /// A file to verify could not be read (the reason is the system's).
+        case cannotRead(path: String, reason: String)
+        /// No folder or file at this path.
+        case noSuchPath(String)
+        /// Neither this folder nor any folder in it holds a `manifest.json`.
+        case noManifest(path: String)
     }
 
     /// What went wrong.
@@ -64,6 +73,14 @@ public struct CaseStoreError: Error, CustomStringConvertible, Sendable {
             text += "cannot decode \(table).\(column): the stored value is not the expected JSON"
         case .sqlFailed(let operation):
             text += "\(operation) failed"
+        case .cannotWrite(let path, let reason):
+            text = "export: cannot write \(path): \(reason)"
+        case .cannotRead(let path, let reason):
+            text = "verify: cannot read \(path): \(reason)"
+        case .noSuchPath(let path):
+            text = "\(path): no such file or folder"
+        case .noManifest(let path):
+            text = "verify: \(path): no manifest.json here or in its folders; give an exported case folder or the export folder"
         }
         if let underlying {
             text += ": \(underlying)"

@@ -57,13 +57,52 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var status: RunStatus
     /// `nil` until the run finishes.
     public var summary: RunSummary?
+    /// The software and rules behind the run; `nil` for runs recorded without it.
+    public var provenance: RunProvenance?
+    /// The files the run read, with their SHA-256, in reading order (empty when not recorded).
+    public var files: [RunInputFile]
 
-    public init(id: Int64, startedAt: Date, inputs: [String], inputDigest: String, status: RunStatus, summary: RunSummary?) {
+    public init(
+        id: Int64, startedAt: Date, inputs: [String], inputDigest: String, status: RunStatus, summary: RunSummary?,
+        provenance: RunProvenance? = nil, files: [RunInputFile] = []
+    ) {
         self.id = id
         self.startedAt = startedAt
         self.inputs = inputs
         self.inputDigest = inputDigest
         self.status = status
         self.summary = summary
+        self.provenance = provenance
+        self.files = files
+    }
+}
+
+/// What produced a run: the Trawl build and the rules it scored with.
+public struct RunProvenance: Sendable, Equatable, Codable {
+    /// `TrawlVersion.current` of the build that ran.
+    public var trawlVersion: String
+    /// `sha256:` and the hex SHA-256 of the rules folder (see `RulesDigest`), or `nil`
+    /// when unknown.
+    public var rulesVersion: String?
+
+    public init(trawlVersion: String, rulesVersion: String?) {
+        self.trawlVersion = trawlVersion
+        self.rulesVersion = rulesVersion
+    }
+}
+
+/// One input file a run read, identified by the SHA-256 of its bytes.
+public struct RunInputFile: Sendable, Equatable, Codable {
+    /// The path as read (`-` for standard input).
+    public var path: String
+    /// Bytes read (the file's size on disk, compressed files included).
+    public var size: Int64
+    /// SHA-256 of those bytes: 64 lowercase hex digits.
+    public var sha256: String
+
+    public init(path: String, size: Int64, sha256: String) {
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
     }
 }

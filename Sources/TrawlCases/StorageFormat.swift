@@ -91,10 +91,37 @@ enum StorageFormat {
             }
             w.endArray()
         }
+        func optionalCounted(_ key: String, _ list: [CountedValue]?) {
+            guard let list else { return }
+            w.key(key)
+            counted(list)
+        }
+        // Keys in byte order.
         w.beginObject()
+        if let k = evidence.addressKinds {
+            w.key("addressKinds")
+            w.beginObject()
+            for (key, value) in [
+                ("allowlisted", k.allowlisted), ("anonymityCovered", k.anonymityCovered), ("hosting", k.hosting),
+                ("known", k.known), ("residentialProxy", k.residentialProxy), ("tor", k.tor), ("vpn", k.vpn),
+            ] {
+                w.key(key)
+                w.integer(Int64(value))
+            }
+            w.endObject()
+        }
         if let first = evidence.firstSeen {
             w.key("firstSeen")
             w.integer(first)
+        }
+        if let hourly = evidence.hourly {
+            w.key("hourly")
+            w.beginArray()
+            for n in hourly {
+                w.element()
+                w.integer(Int64(n))
+            }
+            w.endArray()
         }
         if let last = evidence.lastSeen {
             w.key("lastSeen")
@@ -117,8 +144,20 @@ enum StorageFormat {
             w.string(text(id))
         }
         w.endArray()
+        if let sessions = evidence.requestSessions {
+            w.key("requestSessions")
+            w.beginArray()
+            for session in sessions {
+                w.element()
+                if let session { w.string(text(session)) } else { w.embedded("null") }
+            }
+            w.endArray()
+        }
+        optionalCounted("topASNs", evidence.topASNs)
+        optionalCounted("topCountries", evidence.topCountries)
         w.key("topIPs")
         counted(evidence.topIPs)
+        optionalCounted("topJA4s", evidence.topJA4s)
         w.key("topUserAgents")
         counted(evidence.topUserAgents)
         w.endObject()

@@ -1,10 +1,19 @@
 import TrawlModel
 
-/// A request id kept as evidence, with its time (the earliest few are kept).
+/// A request id kept as evidence, with its time and session (the earliest few are kept).
 public struct SampleRequest: Sendable, Equatable, Comparable {
     public var ts: Timestamp
     public var requestID: String
-    public static func < (a: SampleRequest, b: SampleRequest) -> Bool { (a.ts, a.requestID) < (b.ts, b.requestID) }
+    /// The request's `session_id`, when the log gave one.
+    public var sessionID: String?
+    public init(ts: Timestamp, requestID: String, sessionID: String? = nil) {
+        self.ts = ts
+        self.requestID = requestID
+        self.sessionID = sessionID
+    }
+    public static func < (a: SampleRequest, b: SampleRequest) -> Bool {
+        (a.ts, a.requestID, a.sessionID ?? "") < (b.ts, b.requestID, b.sessionID ?? "")
+    }
 }
 
 /// Everything Trawl keeps about one account over one UTC day, as mergeable state.
@@ -30,6 +39,8 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     public var ja4s = DistinctCountSketch()
     public var topIPs = TopKCounter<IPAddress>(capacity: 32)
     public var topUserAgents = TopKCounter<String>(capacity: 16)
+    /// JA4 fingerprints the log reported (filled from the accumulator's interned counts).
+    public var topJA4s = TopKCounter<String>(capacity: 8)
     /// Requests per UTC hour of the day.
     public var hourHistogram = InlineCounts<24, UInt32>()
     /// One bit per UTC minute of the day with at least one request.
@@ -244,6 +255,7 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
         ja4s.merge(o.ja4s)
         topIPs.merge(o.topIPs)
         topUserAgents.merge(o.topUserAgents)
+        topJA4s.merge(o.topJA4s)
         for h in 0..<24 { hourHistogram[h] &+= o.hourHistogram[h] }
         for w in 0..<23 { activeMinutes[w] |= o.activeMinutes[w] }
         busyMillis.merge(o.busyMillis)

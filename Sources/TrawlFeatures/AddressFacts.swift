@@ -256,6 +256,8 @@ public struct GeoDayState: Sendable, Equatable, Mergeable {
     /// Requests whose address any database knew.
     public var known = 0
     public var countries = DistinctCountSketch()
+    /// Requests per country (Misra-Gries, exact up to 8 countries), for case evidence.
+    public var countryRequests = TopKCounter<UInt16>(capacity: 8)
     public var asnCount = DistinctCountSketch()
     /// Requests per ASN (Misra-Gries, exact up to 32 ASNs), for the entropy.
     public var asns = TopKCounter<UInt32>(capacity: 32)
@@ -281,7 +283,10 @@ public struct GeoDayState: Sendable, Equatable, Mergeable {
         guard facts.isKnown else { return }
         known += 1
         if facts.flags.contains(.allowlisted) { allowlisted += 1 }
-        if facts.country != 0 { countries.insert(hash: mix64(UInt64(facts.country))) }
+        if facts.country != 0 {
+            countries.insert(hash: mix64(UInt64(facts.country)))
+            countryRequests.add(facts.country)
+        }
         if facts.asn != 0 {
             asnKnown += 1
             asnCount.insert(hash: mix64(UInt64(facts.asn) | 1 << 40))
@@ -303,6 +308,7 @@ public struct GeoDayState: Sendable, Equatable, Mergeable {
     public mutating func merge(_ o: GeoDayState) {
         known += o.known
         countries.merge(o.countries)
+        countryRequests.merge(o.countryRequests)
         asnCount.merge(o.asnCount)
         asns.merge(o.asns)
         asnKnown += o.asnKnown

@@ -44,6 +44,7 @@ public struct FeatureAccumulator: Sendable {
         var userAgents = TopKCounter<UInt32>(capacity: 16)
         /// (User-Agent id << 32 | JA4 id) pairs, for `LinkDayState.clients`.
         var clients = TopKCounter<UInt64>(capacity: LinkDayState.clientCapacity)
+        var ja4s = TopKCounter<UInt32>(capacity: 8)
         var planID: UInt32 = 0
         var planSeenAt: Timestamp = .min
     }
@@ -149,6 +150,7 @@ public struct FeatureAccumulator: Sendable {
                 working[slot].userAgents.add(e.userAgent)
                 working[slot].clients.add(UInt64(e.userAgent) << 32 | UInt64(e.ja4))
             }
+            if e.ja4 != 0 { working[slot].ja4s.add(e.ja4) }
             if e.org != 0 { working[slot].state.noteOrg(hash: interner.hash(e.org)) }
             if e.model != 0 {
                 let hour = Int(max(0, min(e.ts - dayStart, TimestampParser.millisPerDay - 1)) / 3_600_000)
@@ -176,7 +178,15 @@ public struct FeatureAccumulator: Sendable {
                 let id = arena.withUnsafeBufferPointer {
                     String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + Int(e.requestIDLength))]), as: UTF8.self)
                 }
-                working[slot].state.addSample(SampleRequest(ts: e.ts, requestID: id))
+                let session =
+                    e.sessionIDLength == 0
+                    ? nil
+                    : arena.withUnsafeBufferPointer {
+                        let start = Int(e.sessionIDOffset)
+                        return String(
+                            decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + Int(e.sessionIDLength))]), as: UTF8.self)
+                    }
+                working[slot].state.addSample(SampleRequest(ts: e.ts, requestID: id, sessionID: session))
             }
         }
     }
@@ -303,6 +313,7 @@ public struct FeatureAccumulator: Sendable {
                 clientNames[pair] = made
                 return made
             }
+            w.state.topJA4s = w.ja4s.mapKeys { interner.string($0) }
             if w.planID != 0 { w.state.notePlan(interner.string(w.planID), at: w.planSeenAt) }
             let day = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
             // Swapped out, not copied: a copy retained every array and sketch of the state

@@ -335,9 +335,16 @@ public struct FeatureVector: Sendable, Equatable, Codable {
 }
 
 /// What an analyst can check behind an account's features: sample request ids and the
-/// most used addresses and user agents with their request counts.
+/// most used addresses and user agents with their request counts, and what case files
+/// draw (activity by hour, countries, networks, address kinds, client fingerprints).
+///
+/// The optional fields are `nil` when nothing is known, and in days stored by an older
+/// Trawl; lists hold at most 5 entries, most requests first.
 public struct AccountEvidence: Sendable, Equatable, Codable {
     public var requestIDs: [String] = []
+    /// The `session_id` of each request of `requestIDs` (`nil`: the line had none); `nil`
+    /// when none of them had one.
+    public var requestSessions: [String?]?
     public var topIPs: [CountedValue] = []
     public var topUserAgents: [CountedValue] = []
     /// Redacted, truncated prompt texts (`analyze --keep-samples N`); `nil` when none are kept,
@@ -345,6 +352,31 @@ public struct AccountEvidence: Sendable, Equatable, Codable {
     public var promptSamples: [String]?
     public var firstSeen: Timestamp?
     public var lastSeen: Timestamp?
+    /// Requests per UTC hour of the day: 24 counts, hour 0 first.
+    public var hourly: [Int]?
+    /// JA4 TLS fingerprints the log reported, with their requests.
+    public var topJA4s: [CountedValue]?
+    /// Countries (ISO 3166 alpha-2) of the client addresses, with their requests (needs GeoIP).
+    public var topCountries: [CountedValue]?
+    /// Autonomous systems (`AS64500`) of the client addresses, with their requests (needs GeoIP).
+    public var topASNs: [CountedValue]?
+    /// How enrichment classed the client addresses (needs GeoIP).
+    public var addressKinds: AddressKindCounts?
+    public init() {}
+}
+
+/// Requests by what enrichment data says about their client address, over one account-day.
+public struct AddressKindCounts: Sendable, Equatable, Codable {
+    /// Requests whose address any database knew.
+    public var known = 0
+    /// Requests whose address an anonymity database covered (the next four are among them).
+    public var anonymityCovered = 0
+    public var residentialProxy = 0
+    public var vpn = 0
+    public var hosting = 0
+    public var tor = 0
+    /// Requests from networks an allowlist names.
+    public var allowlisted = 0
     public init() {}
 }
 

@@ -159,14 +159,36 @@ public struct FeatureExtractor: Sendable {
 
         var evidence = AccountEvidence()
         evidence.requestIDs = s.samples.map(\.requestID)
+        if s.samples.contains(where: { $0.sessionID != nil }) { evidence.requestSessions = s.samples.map(\.sessionID) }
         evidence.topIPs = s.topIPs.pairs.sorted { ($0.count, $1.key) > ($1.count, $0.key) }.prefix(5)
             .map { CountedValue($0.key.description, $0.count) }
-        evidence.topUserAgents = s.topUserAgents.pairs.sorted { ($0.count, $1.key) > ($1.count, $0.key) }.prefix(5)
-            .map { CountedValue($0.key, $0.count) }
+        evidence.topUserAgents = Self.top(s.topUserAgents) { $0 }
+        evidence.hourly = s.hourHistogram.elements.map(Int.init)
+        if !s.topJA4s.pairs.isEmpty { evidence.topJA4s = Self.top(s.topJA4s) { $0 } }
+        if let g = s.geo {
+            let countries = Self.top(g.countryRequests) { AddressFacts.countryText($0) ?? "??" }
+            if !countries.isEmpty { evidence.topCountries = countries }
+            let asns = Self.top(g.asns) { "AS\($0)" }
+            if !asns.isEmpty { evidence.topASNs = asns }
+            var kinds = AddressKindCounts()
+            kinds.known = g.known
+            kinds.anonymityCovered = g.anonymityKnown
+            kinds.residentialProxy = g.residentialProxy
+            kinds.vpn = g.anonymousVPN
+            kinds.hosting = g.hosting
+            kinds.tor = g.tor
+            kinds.allowlisted = g.allowlisted
+            evidence.addressKinds = kinds
+        }
         if let p = s.prompts, !p.samples.isEmpty { evidence.promptSamples = p.samples.map { redactor.redact($0.text) } }
         evidence.firstSeen = s.firstSeen == .max ? nil : s.firstSeen
         evidence.lastSeen = s.lastSeen == .min ? nil : s.lastSeen
         return AccountDayFeatures(accountID: key.accountID, day: key.day, features: v, evidence: evidence)
+    }
+
+    /// The 5 keys with the most requests, as text, most first (ties: smaller key first).
+    static func top<Key: Comparable & Hashable & Sendable>(_ counter: TopKCounter<Key>, _ text: (Key) -> String) -> [CountedValue] {
+        counter.pairs.sorted { ($0.count, $1.key) > ($1.count, $0.key) }.prefix(5).map { CountedValue(text($0.key), $0.count) }
     }
 
     /// Shannon entropy in bits of a histogram.

@@ -28,7 +28,11 @@ public enum Compression: String, Sendable {
 }
 
 /// Opens a file (or standard input for `-`) as a byte source, decompressing gzip or zstd.
-public func openByteSource(_ input: InputFile) throws -> any ByteSource {
+///
+/// - Parameter tap: Called with every block of raw (on-disk, still compressed) bytes as it
+///   is read, in order, each byte once: what the source files' digests are computed from
+///   without a second read. It runs on the reading thread, before decompression.
+public func openByteSource(_ input: InputFile, tap: ((UnsafeRawBufferPointer) -> Void)? = nil) throws -> any ByteSource {
     let fd: Int32
     if input.isStandardInput {
         fd = 0
@@ -41,6 +45,7 @@ public func openByteSource(_ input: InputFile) throws -> any ByteSource {
         posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
     }
     let raw = FileDescriptorSource(fd: fd, path: input.path, owned: !input.isStandardInput)
+    raw.tap = tap
     let head = try raw.peek(4)
     switch head.withUnsafeBytes({ Compression.detect($0) }) {
     case .none: return raw
@@ -54,6 +59,8 @@ final class FileDescriptorSource: ByteSource {
     let fd: Int32
     let path: String
     let owned: Bool
+    /// Sees every block read from the descriptor (see `openByteSource(_:tap:)`).
+    var tap: ((UnsafeRawBufferPointer) -> Void)?
     private var pending: [UInt8] = []
     private(set) var bytesConsumed = 0
 
@@ -94,7 +101,10 @@ final class FileDescriptorSource: ByteSource {
     private func readRaw(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let r = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if r >= 0 { return r }
+            if r >= 0 {
+                if r > 0, let tap { tap(UnsafeRawBufferPointer(rebasing: buffer[0..<r])) }
+                return r
+            }
             if errno == EINTR { continue }
             throw IngestError(file: path, reason: .unreadable(String(cString: strerror(errno))))
         }

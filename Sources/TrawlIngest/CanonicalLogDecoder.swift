@@ -3,7 +3,7 @@ import TrawlModel
 /// Events decoded from one chunk, with the text arena their request ids point into.
 public struct DecodedBatch: Sendable {
     public var events: [RequestEvent] = []
-    /// Bytes of every event's `request_id` (see `RequestEvent.requestIDOffset`).
+    /// Bytes of every event's `request_id` and `session_id` (see `RequestEvent.requestIDOffset`).
     public var arena: [UInt8] = []
     /// Lines seen in the chunk, blank and bad ones included.
     public var lines = 0
@@ -23,6 +23,13 @@ public struct DecodedBatch: Sendable {
         return arena.withUnsafeBufferPointer {
             String(decoding: UnsafeBufferPointer(rebasing: $0[start..<(start + Int(event.requestIDLength))]), as: UTF8.self)
         }
+    }
+
+    /// The session id of an event of this batch, or `nil` when the line had none.
+    public func sessionID(of event: RequestEvent) -> String? {
+        guard event.sessionIDLength > 0 else { return nil }
+        let start = Int(event.sessionIDOffset)
+        return String(decoding: arena[start..<(start + Int(event.sessionIDLength))], as: UTF8.self)
     }
 
     /// The unescaped `prompt` of an event of this batch, or `nil` when none was kept.
@@ -561,10 +568,27 @@ struct LineScanner {
                             break
                         }
                         guard let s = stringValue() else { return .bad(.invalidJSON, "invalid JSON: unterminated string") }
-                        guard let h = withStringBytes(s, &scratch, { stableHash($0) | 1 }) else {
-                            return .bad(.invalidJSON, "invalid escape in \(field.name)")
+                        if field == .apiKeyID {
+                            guard let h = withStringBytes(s, &scratch, { stableHash($0) | 1 }) else {
+                                return .bad(.invalidJSON, "invalid escape in \(field.name)")
+                            }
+                            event.apiKeyHash = h
+                        } else {
+                            // The text goes to the arena too: a sampled request keeps its session id
+                            // as case evidence (a copy of a few dozen bytes per line).
+                            let off = arena.count
+                            guard
+                                let h = withStringBytes(
+                                    s, &scratch,
+                                    { bytes -> UInt64 in
+                                        arena.append(contentsOf: bytes)
+                                        return stableHash(bytes) | 1
+                                    })
+                            else { return .bad(.invalidJSON, "invalid escape in \(field.name)") }
+                            event.sessionHash = h
+                            event.sessionIDOffset = UInt32(truncatingIfNeeded: off)
+                            event.sessionIDLength = UInt32(arena.count - off)
                         }
-                        if field == .apiKeyID { event.apiKeyHash = h } else { event.sessionHash = h }
                     case .orgID, .plan, .userAgent, .acceptLanguage, .clientTimezone, .ja4, .endpoint, .model:
                         guard c == 0x22 else {
                             guard skipValue() else { return syntax("a value") }

@@ -24,6 +24,10 @@ public struct RequestEvent: Sendable, Equatable {
     public var plan: UInt32 = 0
     /// Stable hash of `session_id` (`0`: absent).
     public var sessionHash: UInt64 = 0
+    /// Byte range of `session_id` in the batch's text arena (`sessionIDLength == 0`: absent),
+    /// for the few requests an account-day keeps as evidence.
+    public var sessionIDOffset: UInt32 = 0
+    public var sessionIDLength: UInt32 = 0
     public var userAgent: UInt32 = 0
     public var acceptLanguage: UInt32 = 0
     public var clientTimezone: UInt32 = 0

@@ -287,7 +287,11 @@ public enum BatchAnalyzer {
         var clusterSubjects: [String] = []
         do {
             let store = try CaseStore(path: options.databasePath)
-            let runID = try store.beginRun(inputs: files.map(\.path), inputDigest: inputDigest(files), at: started)
+            let runID = try store.beginRun(
+                inputs: files.map(\.path), inputDigest: inputDigest(files), at: started,
+                provenance: RunProvenance(
+                    trawlVersion: TrawlVersion.current, rulesVersion: RulesDigest.of(directory: options.rulesDirectory)),
+                files: aggregate.digests)
             let t0 = Date()
             let outcome = try store.record(runID: runID, results: results, at: Date())
             summary.phaseSeconds["record"] = Date().timeIntervalSince(t0)

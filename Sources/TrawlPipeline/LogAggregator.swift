@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TrawlCases
 import TrawlFeatures
 import TrawlIngest
 import TrawlModel
@@ -14,6 +15,8 @@ public struct AggregateResult: Sendable {
     public var events = 0
     public var bytesRead = 0
     public var files: [InputFile] = []
+    /// Every input read, with the SHA-256 of its bytes (computed as it was read), in order.
+    public var digests: [RunInputFile] = []
     /// Failures that stopped a whole file (it could not be opened).
     public var fileErrors: [IngestError] = []
     /// Bad-line samples with absolute line numbers, in input order: "file:line: reason: detail".
@@ -151,8 +154,9 @@ public struct LogAggregator: Sendable {
         var streamFailures: [(file: Int, chunks: Int, error: IngestError)] = []
         for (fileIndex, file) in files.enumerated() {
             let source: any ByteSource
+            let digest = SourceDigest()
             do {
-                source = try openByteSource(file)
+                source = try openByteSource(file) { digest.add($0) }
             } catch let e as IngestError {
                 result.fileErrors.append(e)
                 continue
@@ -175,6 +179,7 @@ public struct LogAggregator: Sendable {
             }
             bytesBefore += chunker.bytesConsumed
             if let e = chunker.streamError { streamFailures.append((fileIndex, chunks, e)) }
+            result.digests.append(digest.finish(file))
         }
         for w in workers { w.queue.close(consumers: 1) }
         group.wait()

@@ -2,12 +2,14 @@ import ArgumentParser
 import Foundation
 import TrawlCases
 import TrawlModel
+import TrawlPipeline
+import TrawlRules
 
 struct CasesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cases",
-        abstract: "List, inspect and update cases in the case store.",
-        subcommands: [List.self, Show.self, Update.self])
+        abstract: "List, inspect, update and export cases in the case store.",
+        subcommands: [List.self, Show.self, Update.self, Export.self, Verify.self, Schema.self])
 
     struct StoreOption: ParsableArguments {
         @Option(help: "Case store (SQLite file).") var db = "trawl.sqlite"
@@ -232,6 +234,177 @@ struct CasesCommand: ParsableCommand {
             } catch let e as CaseStoreError {
                 throw CommandFailure(65, e.description)
             }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write case files for enforcement: case.json, report.html, accounts.csv and manifest.json per case.",
+            discussion: """
+                Give case ids, --status or --all. Each case goes to DIR/case-<id>/ (an earlier
+                export of it is replaced): case.json (schema: `trawl cases schema`), report.html
+                (self-contained, opens offline), accounts.csv and manifest.json (SHA-256 of every
+                other file; check with `trawl cases verify DIR`). E-mail addresses, phone numbers,
+                API keys and card numbers in free text are masked unless --unredacted is given;
+                every file records which. One JSON line per exported case on standard output
+                (with manifest_sha256); progress and the summary on standard error.
+
+                Exit status: 0 every case exported; 64 usage; 65 a case cannot be exported;
+                66 no case store or an unknown case id; 74 a file cannot be written.
+
+                Example:
+                  trawl cases export 12 31 --db cases.sqlite --out case-files
+                  trawl cases export --status confirmed --db cases.sqlite --out case-files --format json,csv
+                  trawl cases verify case-files
+                """)
+        @OptionGroup var store: StoreOption
+        @Argument(help: "Case ids to export.") var ids: [Int64] = []
+        @Option(help: "Export every case with this status (repeatable): open, triaged, confirmed, dismissed, enforced.")
+        var status: [String] = []
+        @Flag(help: "Export every case.") var all = false
+        @Option(help: "Folder to write the case folders into (created when missing).") var out: String
+        @Option(help: "Files to write, comma-separated: json, html, csv (manifest.json always).") var format = "json,html,csv"
+        @Flag(help: "Do not mask e-mail addresses, phone numbers, API keys and card numbers in free text.")
+        var unredacted = false
+        @OptionGroup var rules: RulesOption
+
+        func validate() throws {
+            let selectors = (ids.isEmpty ? 0 : 1) + (status.isEmpty ? 0 : 1) + (all ? 1 : 0)
+            if selectors != 1 { throw ValidationError("give case ids, --status or --all (one of them)") }
+            for s in status where CaseStatus(rawValue: s) == nil {
+                throw ValidationError("unknown status \(s); use open, triaged, confirmed, dismissed or enforced")
+            }
+            _ = try formats()
+        }
+
+        func formats() throws -> [CaseExportFormat] {
+            var out: [CaseExportFormat] = []
+            for name in format.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+                guard let f = CaseExportFormat(rawValue: name) else {
+                    throw ValidationError("unknown format \(name); use json, html or csv")
+                }
+                if !out.contains(f) { out.append(f) }
+            }
+            if out.isEmpty { throw ValidationError("--format needs at least one of json, html, csv") }
+            return out
+        }
+
+        func run() throws {
+            let started = Date()
+            let caseStore = try store.open()
+            var selected = ids
+            do {
+                if !ids.isEmpty {
+                    for id in ids where try caseStore.caseDetail(id: id) == nil {
+                        throw CommandFailure(66, "case \(id) does not exist in \(store.db)")
+                    }
+                } else {
+                    var filter = CaseFilter(sort: .id)
+                    filter.statuses = Set(status.compactMap(CaseStatus.init(rawValue:)))
+                    selected = try caseStore.listCases(filter).map(\.id)
+                }
+            } catch let e as CaseStoreError {
+                throw CommandFailure(74, "\(store.db): \(e)")
+            }
+            var options = CaseExportOptions()
+            options.formats = try formats()
+            options.redaction = ExportRedaction(isOn: !unredacted)
+            // Rule descriptions and references come from the rules folder, when there is one.
+            if let folder = try? rules.resolved() {
+                options.rules = try? RuleSet.load(directory: folder)
+                options.rulesVersion = options.rules == nil ? nil : RulesDigest.of(directory: folder)
+            }
+            if options.rules == nil { Terminal.say("trawl cases export: no rules folder read; rule descriptions are left out") }
+            let exporter = CaseExporter(store: caseStore, options: options)
+            let total = selected.count
+            var progress: (@Sendable (Int) -> Void)?
+            if Terminal.isTerminal {
+                progress = { (done: Int) in
+                    if done % 25 == 0 || done == total {
+                        FileHandle.standardError.write(Data("\r\u{1B}[Kexporting: \(done) of \(total) cases".utf8))
+                    }
+                }
+            }
+            let results = exporter.export(caseIDs: selected, into: out, progress: progress)
+            Terminal.clearProgress()
+            var failures: [CaseStoreError] = []
+            for r in results {
+                switch r {
+                case .success(let result): Terminal.emit(result)
+                case .failure(let e):
+                    failures.append(e)
+                    Terminal.error(e.description)
+                }
+            }
+            let exported = results.count - failures.count
+            Terminal.say(
+                "trawl cases export: \(exported) of \(total) case(s) to \(out) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s"
+                    + " (\(unredacted ? "UNREDACTED" : "redacted"); \(options.formats.map(\.fileName).joined(separator: ", ")), manifest.json)"
+            )
+            if let first = failures.first {
+                switch first.reason {
+                case .cannotWrite: throw CommandFailure(74, "\(failures.count) case(s) not exported")
+                case .unknownCase: throw CommandFailure(66, "\(failures.count) case(s) not exported")
+                case .sqlFailed, .cannotOpen, .cannotRead: throw CommandFailure(74, "\(failures.count) case(s) not exported")
+                default: throw CommandFailure(65, "\(failures.count) case(s) not exported")
+                }
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check exported case folders against their manifest.json (SHA-256 of every file).",
+            discussion: """
+                DIR is one case folder, or an export folder whose case folders are all checked.
+                A file whose bytes changed, a listed file that is missing and a file the manifest
+                does not list are each named on standard error; one JSON line per case folder on
+                standard output.
+
+                Exit status: 0 every folder intact; 65 a file changed, is missing or was added,
+                or a manifest is not a Trawl manifest; 66 no such folder or no manifest.json in
+                it; 74 a file cannot be read.
+
+                Example:
+                  trawl cases verify case-files
+                  trawl cases verify case-files/case-12
+                """)
+        @Argument(help: "A case folder or an export folder.") var dir: String
+
+        func run() throws {
+            let checks: [ManifestCheck]
+            do { checks = try CaseManifest.verify(path: dir) } catch let e as CaseStoreError {
+                switch e.reason {
+                case .noSuchPath, .noManifest: throw CommandFailure(66, e.description)
+                default: throw CommandFailure(74, e.description)
+                }
+            }
+            var bad = 0
+            for check in checks {
+                Terminal.emit(check)
+                if !check.ok { bad += 1 }
+                for p in check.problems {
+                    Terminal.say(
+                        "trawl cases verify: \(TerminalText.sanitize((check.folder as NSString).appendingPathComponent(p.file), limit: 300)): "
+                            + "\(p.kind.rawValue): \(TerminalText.sanitize(p.detail, limit: 300))")
+                }
+            }
+            let files = checks.reduce(0) { $0 + $1.filesListed }
+            Terminal.say("trawl cases verify: \(checks.count) case folder(s), \(files) file(s) listed; \(bad) folder(s) altered")
+            if bad > 0 { throw CommandFailure(65, "\(bad) case folder(s) do not match their manifest") }
+        }
+    }
+
+    struct Schema: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the JSON Schema of case.json (the version this trawl writes).",
+            discussion: """
+                Example:
+                  trawl cases schema > case.schema.json
+                """)
+
+        func run() throws {
+            FileHandle.standardOutput.write(Data(CaseFileSchema.text.utf8))
         }
     }
 }

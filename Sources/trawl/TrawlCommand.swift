@@ -25,7 +25,7 @@ struct TrawlCommand: ParsableCommand {
               trawl analyze world/logs --accounts world/accounts.jsonl --db cases.sqlite
               trawl cases list --db cases.sqlite
             """,
-        version: "0.1.0",
+        version: TrawlVersion.current,
         subcommands: [
             AnalyzeCommand.self, CasesCommand.self, RulesCommand.self, FeaturesCommand.self, SimulateCommand.self,
             EvaluateCommand.self, DemoCommand.self, IntelCommand.self, CaptureCommand.self,

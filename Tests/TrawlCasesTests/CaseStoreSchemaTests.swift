@@ -8,14 +8,14 @@ import Testing
 struct CaseStoreSchemaTests {
     static let expectedTables = [
         "abuse_case", "account_day", "audit", "case_evidence", "case_note", "cluster_day", "cluster_link", "cluster_member",
-        "grdb_migrations", "run", "sqlite_sequence",
+        "grdb_migrations", "run", "run_input", "sqlite_sequence",
     ]
 
     @Test("an empty database is migrated to every table", arguments: StoreKind.allCases)
     func emptyDatabaseGetsAllTables(kind: StoreKind) throws {
         try kind.withStore { store throws in
             #expect(try store.tableNames() == Self.expectedTables)
-            #expect(try store.dump()["grdb_migrations"] == ["'v1'", "'v2'", "'v3_clusters'"])
+            #expect(try store.dump()["grdb_migrations"] == ["'v1'", "'v2'", "'v3_clusters'", "'v4_run_inputs'"])
             #expect(try store.foreignKeysEnabled())
         }
     }
@@ -103,6 +103,47 @@ struct CaseStoreSchemaTests {
         ])
         #expect(expected.contains(#""weight":1}"#) && expected.contains("0.3333333333333333"))
         #expect(migrated.contains(CaseStore.literal(expected.databaseValue)))
+    }
+
+    /// A store written by v2 opens with its runs kept: no provenance and no input files
+    /// for them, and new runs record both.
+    @Test("a v2 store migrates to v3, keeping its runs")
+    func migratesRunsFromV2() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("v2.sqlite").path
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try CaseStore.migrator.migrate(queue, upTo: "v2")
+            try queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO run (started_at, inputs, input_digest) VALUES ('2025-03-01T00:00:00.000Z', '["a.jsonl"]', 'x')
+                        """)
+            }
+        }
+        let store = try CaseStore(path: path)
+        let old = try #require(try store.runs().first)
+        #expect(old.inputs == ["a.jsonl"] && old.provenance == nil && old.files == [])
+        let digest = String(repeating: "ab", count: 32)
+        let id = try store.beginRun(
+            inputs: ["b.jsonl.gz"], inputDigest: "y", at: time(0),
+            provenance: RunProvenance(trawlVersion: "9.9.9", rulesVersion: "sha256:" + digest),
+            files: [RunInputFile(path: "b.jsonl.gz", size: 1234, sha256: digest)])
+        let new = try #require(try store.runs().last)
+        #expect(new.id == id)
+        #expect(new.provenance == RunProvenance(trawlVersion: "9.9.9", rulesVersion: "sha256:" + digest))
+        #expect(new.files == [RunInputFile(path: "b.jsonl.gz", size: 1234, sha256: digest)])
+    }
+
+    @Test("a run input's SHA-256 must be 64 lowercase hex digits", arguments: ["ABCD", String(repeating: "A", count: 64), ""])
+    func badInputDigestIsRefused(sha: String) throws {
+        let store = try CaseStore.inMemory()
+        let error = #expect(throws: CaseStoreError.self) {
+            try store.beginRun(inputs: ["a"], inputDigest: "", at: time(0), files: [RunInputFile(path: "a", size: 1, sha256: sha)])
+        }
+        #expect(error?.description.contains("sha256 64 lowercase hex digits") == true)
+        #expect(try store.runs().isEmpty)
     }
 
     @Test("the file store runs in WAL mode", arguments: StoreKind.allCases)

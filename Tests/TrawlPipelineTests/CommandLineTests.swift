@@ -12,7 +12,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ["analyze"], ["cases", "list"], ["cases", "show"], ["cases", "update"], ["rules", "lint"], ["rules", "test"],
+        ["analyze"], ["cases", "list"], ["cases", "show"], ["cases", "update"], ["cases", "export"], ["cases", "verify"],
+        ["cases", "schema"], ["rules", "lint"], ["rules", "test"],
         ["features"], ["simulate"], ["evaluate"], ["demo"],
     ])
     func everyCommandHasHelpWithAnExample(_ command: [String]) throws {
