@@ -4,6 +4,10 @@ import TrawlModel
 public struct SampleRequest: Sendable, Equatable, Comparable {
     public var ts: Timestamp
     public var requestID: String
+    public init(ts: Timestamp, requestID: String) {
+        self.ts = ts
+        self.requestID = requestID
+    }
     public static func < (a: SampleRequest, b: SampleRequest) -> Bool { (a.ts, a.requestID) < (b.ts, b.requestID) }
 }
 

@@ -82,9 +82,9 @@ public struct AddressLifetimeSample: Sendable, Equatable, Mergeable {
     public static let capacity = 32
 
     /// Sorted by hash.
-    private(set) var hashes: [UInt64] = []
-    private(set) var first: [Timestamp] = []
-    private(set) var last: [Timestamp] = []
+    var hashes: [UInt64] = []
+    var first: [Timestamp] = []
+    var last: [Timestamp] = []
     /// Where the last address noted sits (-1: unknown), for runs of one address.
     private var recent = -1
 
@@ -177,7 +177,7 @@ public struct TravelTrack: Sendable, Equatable, Mergeable {
         var last: Point
     }
 
-    private(set) var slots: [Slot] = []
+    var slots: [Slot] = []
 
     public init() {}
 
