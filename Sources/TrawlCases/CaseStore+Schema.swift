@@ -20,6 +20,16 @@ extension CaseStore {
     /// account day; as one column of a row it writes anyway, recording takes half the
     /// time on GeoIP runs.
     ///
+    /// `tail`: the checkpoint of a live run (`trawl tail`), written in one transaction:
+    /// - `tail_stream`: per followed stream of log content, its file (path, device, inode),
+    ///   its head (length and stable hash of its first bytes, as signed 64-bit), the bytes
+    ///   consumed and whether it is finished (see `StreamPosition`).
+    /// - `tail_bucket`: per account, window (span in ms) and bucket number, the bucket's
+    ///   feature state in its binary form (`AccountDayState.encoded()`).
+    /// - `tail_alert`: per account or cluster, the highest alert band reached, so that a
+    ///   restarted run does not raise an alert again.
+    /// - `tail_meta`: the watermark (latest request time applied), the run, the windows.
+    ///
     /// Times are RFC 3339 UTC text with milliseconds; days are `YYYY-MM-DD`.
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
@@ -165,11 +175,54 @@ extension CaseStore {
                         FROM account_day a, json_each(a.hits) j;
                     """)
         }
+        migrator.registerMigration("tail") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tail_stream (
+                        id INTEGER PRIMARY KEY,
+                        path TEXT NOT NULL,
+                        device INTEGER NOT NULL,
+                        inode INTEGER NOT NULL,
+                        head_length INTEGER NOT NULL,
+                        head_hash INTEGER NOT NULL,
+                        consumed INTEGER NOT NULL,
+                        finished INTEGER NOT NULL CHECK (finished IN (0, 1)),
+                        last_read TEXT NOT NULL
+                    );
+
+                    -- Rowid table: states are 0.2-5 KB, past where WITHOUT ROWID pays off.
+                    CREATE TABLE tail_bucket (
+                        account_id TEXT NOT NULL,
+                        span_ms INTEGER NOT NULL,
+                        bucket INTEGER NOT NULL,
+                        state BLOB NOT NULL,
+                        PRIMARY KEY (account_id, span_ms, bucket)
+                    );
+                    CREATE INDEX tail_bucket_on_span_ms_bucket ON tail_bucket(span_ms, bucket);
+
+                    CREATE TABLE tail_alert (
+                        kind TEXT NOT NULL CHECK (kind IN ('account', 'cluster')),
+                        subject TEXT NOT NULL,
+                        band INTEGER NOT NULL,
+                        score REAL NOT NULL,
+                        at TEXT NOT NULL,
+                        PRIMARY KEY (kind, subject)
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE tail_meta (
+                        key TEXT PRIMARY KEY,
+                        value TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }()
 
     /// The tables of the current schema, for checks and dumps.
-    static let tables = ["run", "account_day", "abuse_case", "case_evidence", "case_note", "audit"]
+    static let tables = [
+        "run", "account_day", "abuse_case", "case_evidence", "case_note", "audit", "tail_stream", "tail_bucket", "tail_alert",
+        "tail_meta",
+    ]
     /// The views of the current schema.
     static let views = ["rule_hit"]
 }

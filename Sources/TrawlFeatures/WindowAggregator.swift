@@ -18,6 +18,16 @@ public struct WindowBucketRecord: Sendable, Equatable {
     }
 }
 
+/// The first bucket a window still holds: a checkpoint deletes its stored buckets before it.
+public struct WindowStart: Sendable, Equatable {
+    public var spanMillis: Int64
+    public var bucket: Int64
+    public init(spanMillis: Int64, bucket: Int64) {
+        self.spanMillis = spanMillis
+        self.bucket = bucket
+    }
+}
+
 /// The sliding windows of every active account in a live run (`trawl tail`).
 ///
 /// Fed with the states a `FeatureAccumulator` drains (its period set to the finest window's
@@ -167,7 +177,7 @@ public struct WindowAggregator: Sendable {
 
     /// What changed since the last call, for a checkpoint: every bucket changed (in binary
     /// form), and per window the first bucket still held (stored buckets before it are gone).
-    public mutating func checkpointChanges() -> (buckets: [WindowBucketRecord], keepFrom: [(spanMillis: Int64, bucket: Int64)]) {
+    public mutating func checkpointChanges() -> (buckets: [WindowBucketRecord], keepFrom: [WindowStart]) {
         var out: [WindowBucketRecord] = []
         for id in unsaved.sorted() {
             guard let i = accounts.index(forKey: id) else { continue }
@@ -180,7 +190,7 @@ public struct WindowAggregator: Sendable {
             }
         }
         unsaved.removeAll(keepingCapacity: true)
-        let keep = watermark == .min ? [] : specs.map { (spanMillis: $0.spanMillis, bucket: $0.firstBucket(at: watermark)) }
+        let keep = watermark == .min ? [] : specs.map { WindowStart(spanMillis: $0.spanMillis, bucket: $0.firstBucket(at: watermark)) }
         return (out, keep)
     }
 
