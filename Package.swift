@@ -86,7 +86,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "TrawlBench",
-            dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlModel", "TrawlGeo", "TrawlCapture", "TrawlPrompts"],
+            dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlModel", "TrawlGeo", "TrawlCapture", "TrawlPrompts", "TrawlCases"],
             swiftSettings: strict),
         .target(
             name: "TestSupport",

@@ -99,15 +99,7 @@ extension CaseStore {
             for row in try Row.fetchAll(db, sql: "SELECT key, value FROM tail_meta") { meta[row[0]] = row[1] }
             guard let mark = meta["watermark"] else { return nil }
             guard let watermark = Int64(mark) else { throw CaseStoreError(.corruptValue(table: "tail_meta", column: "value")) }
-            let streams = try Row.fetchAll(db, sql: "SELECT * FROM tail_stream ORDER BY id").map { r in
-                StreamPosition(
-                    path: r["path"], device: UInt64(bitPattern: r["device"]), inode: UInt64(bitPattern: r["inode"]),
-                    headLength: r["head_length"], headHash: UInt64(bitPattern: r["head_hash"]), offset: r["consumed"],
-                    finished: r["finished"],
-                    lastRead: Int64(
-                        ((try Self.storedTime(r["last_read"], table: "tail_stream", column: "last_read")).timeIntervalSince1970 * 1000)
-                            .rounded()))
-            }
+            let streams = try Self.tailStreams(db)
             var buckets: [WindowBucketRecord] = []
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT account_id, span_ms, bucket, state FROM tail_bucket ORDER BY account_id, span_ms, bucket")
@@ -119,6 +111,21 @@ extension CaseStore {
             return TailCheckpoint(
                 streams: streams, buckets: buckets, keepFrom: [], watermark: watermark, runID: meta["run_id"].flatMap { Int64($0) },
                 windowSpans: spans)
+        }
+    }
+
+    /// The stored checkpoint's streams alone (cheap: no buckets are read).
+    public func tailStreams() throws -> [StreamPosition] {
+        try read("reading the live run's positions") { db in try Self.tailStreams(db) }
+    }
+
+    static func tailStreams(_ db: Database) throws -> [StreamPosition] {
+        try Row.fetchAll(db, sql: "SELECT * FROM tail_stream ORDER BY id").map { r in
+            let lastRead = try Self.storedTime(r["last_read"], table: "tail_stream", column: "last_read")
+            return StreamPosition(
+                path: r["path"], device: UInt64(bitPattern: r["device"]), inode: UInt64(bitPattern: r["inode"]),
+                headLength: r["head_length"], headHash: UInt64(bitPattern: r["head_hash"]), offset: r["consumed"],
+                finished: r["finished"], lastRead: Int64((lastRead.timeIntervalSince1970 * 1000).rounded()))
         }
     }
 

@@ -21,6 +21,23 @@ public struct BoardSnapshot: Sendable {
         public var promptSample: String?
         /// The alert band reached (0: none).
         public var band: Int
+
+        public init(
+            accountID: String, score: Double, window: String, requests: Int, networks: Int?, addresses: Int?, concurrency: Double?,
+            userAgent: String?, rules: [String], promptSample: String?, band: Int
+        ) {
+            self.accountID = accountID
+            self.score = score
+            self.window = window
+            self.requests = requests
+            self.networks = networks
+            self.addresses = addresses
+            self.concurrency = concurrency
+            self.userAgent = userAgent
+            self.rules = rules
+            self.promptSample = promptSample
+            self.band = band
+        }
     }
 
     public struct ClusterRow: Sendable {
@@ -28,12 +45,25 @@ public struct BoardSnapshot: Sendable {
         public var members: [String]
         public var score: Double
         public var rules: [String]
+
+        public init(id: String, members: [String], score: Double, rules: [String]) {
+            self.id = id
+            self.members = members
+            self.score = score
+            self.rules = rules
+        }
     }
 
     public struct SourceRow: Sendable {
         public var path: String
         public var offset: Int64
         public var finished: Bool
+
+        public init(path: String, offset: Int64, finished: Bool) {
+            self.path = path
+            self.offset = offset
+            self.finished = finished
+        }
     }
 
     public var time: Date
@@ -53,4 +83,26 @@ public struct BoardSnapshot: Sendable {
     public var clusters: [ClusterRow]
     /// Why there are no clusters, when linking is not running.
     public var linkingNote: String?
+
+    public init(
+        time: Date, watermark: Timestamp, linesPerSecond: Double, lines: Int, events: Int, badLines: Int, lateRequests: Int, alerts: Int,
+        accounts: Int, windows: [String], residentBytes: Int, sources: [SourceRow], topAccounts: [AccountRow], clusters: [ClusterRow],
+        linkingNote: String?
+    ) {
+        self.time = time
+        self.watermark = watermark
+        self.linesPerSecond = linesPerSecond
+        self.lines = lines
+        self.events = events
+        self.badLines = badLines
+        self.lateRequests = lateRequests
+        self.alerts = alerts
+        self.accounts = accounts
+        self.windows = windows
+        self.residentBytes = residentBytes
+        self.sources = sources
+        self.topAccounts = topAccounts
+        self.clusters = clusters
+        self.linkingNote = linkingNote
+    }
 }

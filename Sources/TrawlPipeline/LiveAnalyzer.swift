@@ -191,6 +191,16 @@ final class LiveAnalyzer {
     private func evaluate(_ changed: [String], now: Date) throws {
         guard !changed.isEmpty, windows.watermark != .min else { return }
         let day = TimestampParser.day(of: windows.watermark)
+        // Their top templates join the sharing index first (it is rebuilt whole, without
+        // what left the window, at each link step).
+        if context.prompts != nil {
+            let longest = windows.specs.count - 1
+            for id in changed {
+                if let s = windows.running(id, window: longest), let p = s.prompts {
+                    extractor.templateSharing.add(p, accountID: id, orgHash: s.orgHash)
+                }
+            }
+        }
         var raised: [(result: (features: AccountDayFeatures, assessment: Assessment), window: Int, previous: Int, band: Int)] = []
         var rearmed: [String] = []
         for id in changed {
@@ -267,9 +277,15 @@ final class LiveAnalyzer {
         extractor.templateSharing = sharing
     }
 
-    /// Refreshes what needs every account: shared templates, and linking when a linker is set.
+    /// Refreshes what needs every account: shared templates (and the scores of every account
+    /// with templates, as others may have come to share them), and linking when a linker is set.
     func link(now: Date) throws {
         rebuildTemplateSharing()
+        if context.prompts != nil {
+            let longest = windows.specs.count - 1
+            let holders = Array(windows.accountIDs).filter { windows.running($0, window: longest)?.prompts != nil }.sorted()
+            try evaluate(holders, now: now)
+        }
         guard let linker, windows.watermark != .min else { return }
         let day = TimestampParser.day(of: windows.watermark)
         let longest = windows.specs.count - 1

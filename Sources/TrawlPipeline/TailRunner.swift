@@ -63,6 +63,8 @@ public enum TailRunner {
         guard !options.sources.isEmpty else {
             throw PipelineError(.usage, "no source: give log files, folders, or - for standard input")
         }
+        // Sources are checked before the store is opened (a mistyped path creates no store).
+        do { _ = try files.isEmpty ? nil : LogFollower(paths: files) } catch let e as IngestError { throw PipelineError.from(e) }
         let context = try AnalysisContext.load(
             rulesDirectory: options.rulesDirectory, geoipPaths: options.geoipPaths, promptFeatures: options.promptFeatures)
         var registry = RegistryIndex.empty
@@ -260,7 +262,7 @@ public enum TailRunner {
         if let failed = failure.withLock({ $0 }) { throw failed }
         // What is left: scored, linked, saved.
         try analyzer.tick(now: Date())
-        if linker != nil { try analyzer.link(now: Date()) }
+        try analyzer.link(now: Date())
         try analyzer.checkpoint(now: Date())
         if let onSnapshot { onSnapshot(snapshot()) }
         var summary = TailSummary(
