@@ -41,13 +41,18 @@ struct TailBench {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let db = "\(dir)/tail.sqlite"
 
+        // Alerts come through a named pipe, read as they are written; the run's summary
+        // (with seconds per phase) on standard output at the end.
+        let fifo = "\(dir)/alerts.fifo"
+        guard mkfifo(fifo, 0o600) == 0 else { throw BenchError("cannot make \(fifo)") }
         let tail = Process()
         tail.executableURL = URL(fileURLWithPath: options.trawl)
-        tail.arguments = [
-            "tail", dir, "--db", db, "--alerts", "-", "--from-start", "--checkpoint-every", "5", "--stop-when-idle", "5",
-        ]
-        let alertPipe = Pipe()
-        tail.standardOutput = alertPipe
+        tail.arguments =
+            [
+                "tail", dir, "--db", db, "--alerts", fifo, "--from-start", "--stop-when-idle", "5", "--summary-json",
+            ] + (options.tailEvaluateEvery.map { ["--evaluate-every", String($0)] } ?? [])
+        let summaryPipe = Pipe()
+        tail.standardOutput = summaryPipe
         tail.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try tail.run()
         let pid = tail.processIdentifier
@@ -59,7 +64,7 @@ struct TailBench {
         let delays = DelayLog()
         let reader = Thread {
             var pending = Data()
-            let handle = alertPipe.fileHandleForReading
+            guard let handle = FileHandle(forReadingAtPath: fifo) else { return }
             while true {
                 let data = handle.availableData
                 if data.isEmpty { break }
@@ -128,9 +133,15 @@ struct TailBench {
         try handle.close()
         let wroteFor = Date().timeIntervalSince(start)
         say("writing done; waiting for tail to catch up and stop …")
+        let summaryData = summaryPipe.fileHandleForReading.readDataToEndOfFile()
         tail.waitUntilExit()
-        reader.cancel()
         let caughtUp = Date().timeIntervalSince(start) - wroteFor
+        let summary = (try? JSONSerialization.jsonObject(with: summaryData)) as? [String: Any] ?? [:]
+        let phases = (summary["phaseSeconds"] as? [String: Double] ?? [:]).sorted { $0.key < $1.key }
+        say(
+            "tail's analysis thread, seconds per phase: "
+                + phases.map { String(format: "%@ %.1f", $0.key, $0.value) }.joined(separator: ", "))
+        say("tail read \(summary["lines"] as? Int ?? 0) lines, scored \(summary["windowsScored"] as? Int ?? 0) account windows")
 
         let d = delays.sorted()
         func pct(_ p: Double) -> Double { d.isEmpty ? .nan : d[min(d.count - 1, Int(Double(d.count) * p))] }
@@ -241,3 +252,9 @@ struct StreamGenerator {
 
 /// Milliseconds since the epoch.
 func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+/// A benchmark that cannot run, with why.
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -35,6 +35,8 @@ struct Options {
     var tailSeconds = 600.0
     var tailRate = 50_000
     var tailSpeed = 1.0
+    /// tail's --evaluate-every (nil: its default).
+    var tailEvaluateEvery: Double?
 }
 
 func parseOptions() -> Options {
@@ -52,10 +54,11 @@ func parseOptions() -> Options {
         case "--tail-seconds": o.tailSeconds = Double(args.next() ?? "") ?? o.tailSeconds
         case "--tail-rate": o.tailRate = Int(args.next() ?? "") ?? o.tailRate
         case "--tail-speed": o.tailSpeed = Double(args.next() ?? "") ?? o.tailSpeed
+        case "--tail-evaluate-every": o.tailEvaluateEvery = Double(args.next() ?? "")
         case "-h", "--help":
             print(
                 "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture,tail]\n"
-                    + "                  [--tail-seconds S] [--tail-rate LINES_PER_S] [--tail-speed EVENT_TIME_FACTOR]"
+                    + "                  [--tail-seconds S] [--tail-rate LINES_PER_S] [--tail-speed EVENT_TIME_FACTOR] [--tail-evaluate-every S]"
             )
             exit(0)
         default:

@@ -11,23 +11,38 @@ import TrawlModel
 public struct AccountWindowState: Sendable {
     struct Bucket: Sendable {
         var index: Int64
-        /// The state while the bucket is open; `nil` once sealed.
-        var state: AccountDayState?
+        /// The state while the bucket is open (empty once sealed). Not an optional: reading
+        /// or testing an optional state copies it, retaining every array it holds.
+        var state: AccountDayState
         /// The sealed state's binary form (empty while open).
         var bytes: [UInt8] = []
+        var isSealed = false
         /// Changed since the last checkpoint.
         var dirty: Bool
 
+        init(index: Int64, state: consuming AccountDayState, dirty: Bool) {
+            self.index = index
+            self.state = state
+            self.dirty = dirty
+        }
+
         /// The bucket's state, decoded if sealed.
         func decoded() -> AccountDayState {
-            if let state { return state }
+            guard isSealed else { return state }
             do { return try AccountDayState(decoding: bytes) } catch {
                 preconditionFailure("a sealed bucket written by this process does not decode: \(error)")
             }
         }
 
         /// The binary form, encoded if open.
-        var encoded: [UInt8] { state?.encoded() ?? bytes }
+        var encoded: [UInt8] { isSealed ? bytes : state.encoded() }
+
+        mutating func seal() {
+            guard !isSealed else { return }
+            bytes = state.encoded()
+            state = AccountDayState()
+            isSealed = true
+        }
     }
 
     struct Window: Sendable {
@@ -51,8 +66,8 @@ public struct AccountWindowState: Sendable {
         while i > 0 && windows[w].buckets[i - 1].index > index { i -= 1 }
         if i > 0 && windows[w].buckets[i - 1].index == index {
             let k = i - 1
-            if windows[w].buckets[k].state != nil {
-                windows[w].buckets[k].state!.merge(state)
+            if !windows[w].buckets[k].isSealed {
+                windows[w].buckets[k].state.merge(state)
             } else {
                 // An event late for a sealed bucket (sources are not in time order across files).
                 var merged = windows[w].buckets[k].decoded()
@@ -81,23 +96,23 @@ public struct AccountWindowState: Sendable {
                 windows[w].runningValid = true
             }
         }
-        for k in windows[w].buckets.indices where windows[w].buckets[k].index < current {
-            if let state = windows[w].buckets[k].state {
-                windows[w].buckets[k].bytes = state.encoded()
-                windows[w].buckets[k].state = nil
-            }
-        }
+        for k in windows[w].buckets.indices where windows[w].buckets[k].index < current { windows[w].buckets[k].seal() }
     }
 
     /// The running state of window `w`, rebuilt first when a bucket left it.
     mutating func running(window w: Int) -> AccountDayState {
+        rebuild(window: w)
+        return windows[w].running
+    }
+
+    /// Rebuilds the running state of window `w` from its buckets when a bucket left it.
+    mutating func rebuild(window w: Int) {
         if !windows[w].runningValid {
             var merged = AccountDayState()
             for b in windows[w].buckets { merged.merge(b.decoded()) }
             windows[w].running = merged
             windows[w].runningValid = true
         }
-        return windows[w].running
     }
 
     /// Requests in window `w`, summed over its buckets (needs no running state).
@@ -109,7 +124,7 @@ public struct AccountWindowState: Sendable {
     /// Buckets held (all windows), sealed and open.
     var bucketCounts: (sealed: Int, open: Int) {
         var sealed = 0, open = 0
-        for w in windows { for b in w.buckets { if b.state == nil { sealed += 1 } else { open += 1 } } }
+        for w in windows { for b in w.buckets { if b.isSealed { sealed += 1 } else { open += 1 } } }
         return (sealed, open)
     }
 }

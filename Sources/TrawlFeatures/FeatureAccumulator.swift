@@ -278,6 +278,7 @@ public struct FeatureAccumulator: Sendable {
         interner: StringInterner, partitions: Int, partition: (String) -> Int
     ) -> [AccountDayPartition] {
         var parts = (0..<partitions).map { _ in AccountDayPartition() }
+        for p in parts.indices { parts[p].reserveCapacity(working.count / partitions + 1) }
         var keyBySlot = [UInt64](repeating: 0, count: working.count)
         for (key, slot) in index.entries { keyBySlot[slot] = key }
         var accounts: [UInt32: (name: String, part: Int)] = [:]
@@ -295,7 +296,10 @@ public struct FeatureAccumulator: Sendable {
             w.state.topUserAgents = w.userAgents.mapKeys { interner.string($0) }
             if w.planID != 0 { w.state.notePlan(interner.string(w.planID), at: w.planSeenAt) }
             let day = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
-            parts[account.part].append(AccountDayKey(accountID: account.name, day: day), w.state)
+            // Moved out of the working slot, not copied (a copy retains every array).
+            var state = AccountDayState()
+            swap(&state, &w.state)
+            parts[account.part].append(AccountDayKey(accountID: account.name, day: day), state)
         }
         index = SlotTable()
         return parts

@@ -109,11 +109,10 @@ public struct WindowAggregator: Sendable {
 
     /// Adds drained states: keys hold the account and the period number (`ts / periodMillis`),
     /// as a `FeatureAccumulator` with `periodMillis` set to this one's drains them.
-    public mutating func apply(_ part: AccountDayPartition) {
+    public mutating func apply(_ part: consuming AccountDayPartition) {
         for state in part.states where state.lastSeen > watermark { watermark = state.lastSeen }
-        for i in 0..<part.count {
-            apply(part.states[i], accountID: part.keys[i].accountID, period: Int64(part.keys[i].day))
-        }
+        // States are moved out, not copied (a copy retains every array a state holds).
+        while let (key, state) = part.popLast() { apply(state, accountID: key.accountID, period: Int64(key.day)) }
     }
 
     /// Adds the state of one account's requests in one period.
@@ -170,6 +169,15 @@ public struct WindowAggregator: Sendable {
     /// `nil` when the account is not held.
     public mutating func running(_ accountID: String, window w: Int) -> AccountDayState? {
         accounts[accountID]?.running(window: w)
+    }
+
+    /// Calls `body` with the running state of an account's window `w` where it lies
+    /// (rebuilt first if a bucket left it), without copying it; `nil` when not held.
+    /// (`inout` only so that it is passed where it lies: `body` must not change it.)
+    public mutating func withRunning<T>(_ accountID: String, window w: Int, _ body: (inout AccountDayState) throws -> T) rethrows -> T? {
+        guard let i = accounts.index(forKey: accountID) else { return nil }
+        accounts.values[i].rebuild(window: w)
+        return try body(&accounts.values[i].windows[w].running)
     }
 
     /// Requests of an account in window `w` (0 when not held).

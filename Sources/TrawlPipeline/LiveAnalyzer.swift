@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TrawlCases
 import TrawlFeatures
 import TrawlIngest
@@ -31,7 +32,6 @@ final class LiveAnalyzer {
     private var accumulator: FeatureAccumulator
     private var batch = DecodedBatch()
     private(set) var windows: WindowAggregator
-    private var launches = ModelLaunchIndex()
     /// Where each stream stands after the chunks added (stream number → position).
     private(set) var positions: [Int: StreamPosition] = [:]
     /// Per account, the earliest request added since it was last scored.
@@ -56,6 +56,17 @@ final class LiveAnalyzer {
     private(set) var casesOpened = 0
     private(set) var casesUpdated = 0
     private(set) var checkpoints = 0
+    /// Seconds spent per phase (decode, windows, score, record, checkpoint, link), and
+    /// account windows scored, for the summary and the benchmark.
+    private(set) var phaseSeconds: [String: Double] = [:]
+    private(set) var windowsScored = 0
+
+    private func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        defer { phaseSeconds[phase, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+        return try body()
+    }
+
     /// Interned strings past which the decoder starts afresh (its interner never shrinks).
     static let internerLimit = 1 << 21
 
@@ -96,9 +107,8 @@ final class LiveAnalyzer {
         // Model launches and shared templates over what the windows hold.
         let longest = windows.specs.count - 1
         for id in Array(windows.accountIDs) {
-            if let s = windows.running(id, window: longest) { launches.add(s) }
+            if let s = windows.running(id, window: longest) { extractor.modelLaunches.add(s) }
         }
-        extractor.modelLaunches = launches
         rebuildTemplateSharing()
     }
 
@@ -119,6 +129,10 @@ final class LiveAnalyzer {
 
     /// Decodes and accumulates one chunk, and notes its stream's position.
     func add(_ chunk: FollowedChunk) {
+        timed("decode") { decode(chunk) }
+    }
+
+    private func decode(_ chunk: FollowedChunk) {
         if !chunk.bytes.isEmpty {
             batch.reset()
             let start = Int(chunk.position.offset) - chunk.bytes.count
@@ -145,23 +159,30 @@ final class LiveAnalyzer {
     /// Moves what was added into the windows and scores the accounts that changed.
     /// - Throws: `PipelineError` (I/O) when the case store cannot be written.
     func tick(now: Date) throws {
-        var part = accumulator.drain(interner: decoder.interner, partitions: 1) { _ in 0 }[0]
-        for i in 0..<part.count {
-            let id = part.keys[i].accountID
-            let first = part.states[i].firstSeen
-            if first < firstNew[id] ?? .max { firstNew[id] = first }
-            launches.add(part.states[i])
+        timed("windows") { slide() }
+        try timed("score") { try evaluate(windows.takeChanged(), now: now) }
+    }
+
+    /// Drains the accumulator into the windows and slides them to the watermark.
+    private func slide() {
+        let part = timed("windows.drain") { accumulator.drain(interner: decoder.interner, partitions: 1) { _ in 0 }[0] }
+        part.states.withUnsafeBufferPointer { states in
+            for i in 0..<part.count {
+                // Read where they lie (through the pointer): no copy of a state.
+                let state = states.baseAddress! + i
+                let id = part.keys[i].accountID
+                let first = state.pointee.firstSeen
+                if first < firstNew[id] ?? .max { firstNew[id] = first }
+                extractor.modelLaunches.add(state.pointee)
+            }
         }
-        extractor.modelLaunches = launches
-        windows.apply(part)
-        part = AccountDayPartition()
-        windows.advance()
+        timed("windows.apply") { windows.apply(consume part) }
+        timed("windows.advance") { windows.advance() }
         reportBadLines()
         if decoder.interner.count > Self.internerLimit {
             tally.merge(decoder.tally)
             (decoder, accumulator) = makeDecoder(connections: connections)
         }
-        try evaluate(windows.takeChanged(), now: now)
     }
 
     /// Bad lines since the last report, as warnings (the first few of each reason).
@@ -205,26 +226,40 @@ final class LiveAnalyzer {
         var rearmed: [String] = []
         for id in changed {
             let key = AccountDayKey(accountID: id, day: day)
-            var best: (assessment: Assessment, window: Int)?
+            // The score alone on every window (the explanation is made only for an alert); a
+            // window holding as many requests as the shorter one before it holds the same
+            // requests, so its score is that one's.
+            var best: (score: Double, window: Int)?
+            var previousWindow: (requests: Int, score: Double)?
             for w in windows.specs.indices {
-                guard let state = windows.running(id, window: w), state.requests > 0 else { continue }
-                let f = extractor.features(for: key, state: state, withEvidence: false)
-                let a = context.rules.assess(f, threshold: threshold)
+                let reuse = previousWindow
+                guard
+                    let (requests, score) = windows.withRunning(
+                        id, window: w,
+                        { (state: inout AccountDayState) -> (Int, Double) in
+                            if let reuse, reuse.requests == state.requests { return (reuse.requests, reuse.score) }
+                            let f = self.extractor.features(for: key, state: state, withEvidence: false)
+                            return (state.requests, self.context.rules.score(f.features))
+                        }), requests > 0
+                else { continue }
+                if !(previousWindow?.requests == requests) { windowsScored += 1 }
+                previousWindow = (requests, score)
                 // Ties go to the longer window (later in the list).
-                if best == nil || a.score >= best!.assessment.score { best = (a, w) }
+                if best == nil || score >= best!.score { best = (score, w) }
             }
             guard let best else {
                 scores[id] = nil
                 continue
             }
-            let band = band(of: best.assessment.score)
-            scores[id] = Score(score: best.assessment.score, window: best.window, band: band)
+            let band = band(of: best.score)
+            scores[id] = Score(score: best.score, window: best.window, band: band)
             let previous = levels[id]?.band ?? 0
             if band > previous {
                 var f = extractor.features(for: key, state: windows.running(id, window: best.window)!)
-                if !best.assessment.flagged { f.evidence.promptSamples = nil }
-                raised.append(((f, best.assessment), best.window, previous, band))
-            } else if previous > 0 && best.assessment.score < rearmBelow {
+                let assessment = context.rules.assess(f, threshold: threshold)
+                if !assessment.flagged { f.evidence.promptSamples = nil }
+                raised.append(((f, assessment), best.window, previous, band))
+            } else if previous > 0 && best.score < rearmBelow {
                 rearmed.append(id)
             }
         }
@@ -236,7 +271,7 @@ final class LiveAnalyzer {
             for id in changed { firstNew[id] = nil }
             return
         }
-        let outcome = try storeWrite { try store.record(runID: runID, results: raised.map(\.result), at: now) }
+        let outcome = try timed("record") { try storeWrite { try store.record(runID: runID, results: raised.map(\.result), at: now) } }
         casesOpened += outcome.opened
         casesUpdated += outcome.updated
         for r in raised {
@@ -280,6 +315,10 @@ final class LiveAnalyzer {
     /// Refreshes what needs every account: shared templates (and the scores of every account
     /// with templates, as others may have come to share them), and linking when a linker is set.
     func link(now: Date) throws {
+        try timed("link") { try linkNow(now: now) }
+    }
+
+    private func linkNow(now: Date) throws {
         rebuildTemplateSharing()
         if context.prompts != nil {
             let longest = windows.specs.count - 1
@@ -320,19 +359,37 @@ final class LiveAnalyzer {
 
     /// Saves the positions and the changed buckets in one transaction (call right after `tick`).
     func checkpoint(now: Date) throws {
-        let changes = windows.checkpointChanges()
+        try timed("checkpoint") { try saveCheckpoint(now: now) }
+    }
+
+    private func saveCheckpoint(now: Date) throws {
+        let changes = timed("checkpoint.encode") { windows.checkpointChanges() }
         let forget = Int64(options.follow.forgetSeconds * 1000)
         let nowMillis = Int64(now.timeIntervalSince1970 * 1000)
         let streams = positions.values.filter { !$0.finished || nowMillis - $0.lastRead < forget }
             .sorted { ($0.path, $0.offset) < ($1.path, $1.offset) }
-        try storeWrite {
-            try store.saveTailCheckpoint(
-                TailCheckpoint(
-                    streams: streams, buckets: changes.buckets, keepFrom: changes.keepFrom, watermark: windows.watermark, runID: runID,
-                    windowSpans: windows.specs.map(\.spanMillis)),
-                at: now)
+        let checkpoint = TailCheckpoint(
+            streams: streams, buckets: changes.buckets, keepFrom: changes.keepFrom, watermark: windows.watermark, runID: runID,
+            windowSpans: windows.specs.map(\.spanMillis))
+        // Written on the checkpoint thread: the analysis goes on meanwhile. One at a time, in
+        // order (each holds the buckets changed since the one before).
+        try finishCheckpoint()
+        let store = self.store
+        let failure = checkpointFailure
+        checkpointQueue.async {
+            do { try store.saveTailCheckpoint(checkpoint, at: now) } catch { failure.value.withLock { $0 = "\(error)" } }
         }
         checkpoints += 1
+    }
+
+    private let checkpointQueue = DispatchQueue(label: "trawl.tail.checkpoint")
+    private final class FailureBox: Sendable { let value = Mutex<String?>(nil) }
+    private let checkpointFailure = FailureBox()
+
+    /// Waits for the checkpoint being written; throws when it (or an earlier one) failed.
+    func finishCheckpoint() throws {
+        checkpointQueue.sync {}
+        if let failure = checkpointFailure.value.withLock({ $0 }) { throw PipelineError(.io, "\(options.databasePath): \(failure)") }
     }
 
     // MARK: - Board

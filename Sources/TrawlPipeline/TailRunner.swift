@@ -32,6 +32,11 @@ public struct TailSummary: Sendable, Codable {
     public var accounts: Int
     public var seconds: Double
     public var peakRSSBytes: Int
+    /// Seconds of the analysis thread per phase: decode (decoding and accumulating),
+    /// windows (moving state into the windows), score, record (alerts' cases), checkpoint, link.
+    public var phaseSeconds: [String: Double] = [:]
+    /// Account windows scored.
+    public var windowsScored = 0
 }
 
 /// Runs `trawl tail`: follows the sources on a reader thread (standard input and a live
@@ -135,7 +140,9 @@ public enum TailRunner {
         analyzer.alertSink = { alerts.write($0) }
 
         // Threads that read: files and folders, standard input, the capture.
-        let queue = BlockingQueue<FollowedChunk>(capacity: 256)
+        // Up to 16 reads (16 MiB) ahead of the analysis: enough to ride out a slow tick,
+        // little memory when the analysis falls behind.
+        let queue = BlockingQueue<FollowedChunk>(capacity: 16)
         // The file reader is waited for when stopping (it checks the flag between polls);
         // standard input is not (a read may block), nor the capture (it only feeds the join).
         let fileReaderDone = Atomic<Bool>(follower == nil)
@@ -264,6 +271,7 @@ public enum TailRunner {
         try analyzer.tick(now: Date())
         try analyzer.link(now: Date())
         try analyzer.checkpoint(now: Date())
+        try analyzer.finishCheckpoint()
         if let onSnapshot { onSnapshot(snapshot()) }
         var summary = TailSummary(
             runID: runID, database: options.databasePath, resumed: checkpoint != nil, lines: analyzer.lines, events: analyzer.events,
@@ -271,6 +279,8 @@ public enum TailRunner {
             casesOpened: analyzer.casesOpened, casesUpdated: analyzer.casesUpdated, checkpoints: analyzer.checkpoints,
             accounts: analyzer.windows.accountCount, seconds: seconds(), peakRSSBytes: peakResidentBytes())
         summary.badByReason = analyzer.badLinesByReason
+        summary.phaseSeconds = analyzer.phaseSeconds
+        summary.windowsScored = analyzer.windowsScored
         do {
             try store.finishRun(
                 runID,
@@ -307,7 +317,7 @@ final class AlertWriter: @unchecked Sendable {
             }
         }
         guard let h = FileHandle(forWritingAtPath: path) else { throw PipelineError(.io, "\(path): cannot open the alerts file") }
-        h.seekToEndOfFile()
+        _ = try? h.seekToEnd()  // appended to (a pipe cannot seek, and needs not)
         handle = h
     }
 
