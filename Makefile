@@ -3,7 +3,8 @@
 #   make demo    simulate a small labelled world, analyse it, print the top cases
 #   make test    build and run every test, plus the format lint
 #   make bench   release build; full analyze pass vs DuckDB on a ~1 GB log, and
-#                trawl capture vs tshark on a ~1 GB capture
+#                trawl capture vs tshark on a ~1 GB capture; BENCH_STAGES=tail runs trawl tail
+#                on a log written at TAIL_RATE lines/s for TAIL_SECONDS (alert delay, memory)
 #   make fuzz    libFuzzer (with AddressSanitizer) over the capture parsers for FUZZ_SECONDS
 #
 # System libraries are installed with apt-get when missing (as root).
@@ -24,6 +25,11 @@ BENCH_BYTES  ?= 1000000000
 # Size of the generated capture for the capture stage; BENCH_STAGES=capture runs only it.
 BENCH_CAPTURE_BYTES ?= 1000000000
 BENCH_STAGES ?= logs,capture
+# The tail stage (BENCH_STAGES=tail): lines/s written, for how long, and how much faster
+# event time runs than the clock (1: as in production).
+TAIL_SECONDS ?= 600
+TAIL_RATE    ?= 50000
+TAIL_SPEED   ?= 1
 # Best of this many runs of each measurement (the 2-core VM varies by ±15% run to run).
 BENCH_RUNS   ?= 2
 FUZZ_SECONDS ?= 60
@@ -61,11 +67,12 @@ bench: deps
 	$(SWIFT) build -c release --product trawl
 	$(SWIFT) build -c release --product TrawlBench
 	@case "$(BENCH_STAGES)" in *logs*) python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb;; esac
-	@command -v tshark >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+	@case "$(BENCH_STAGES)" in *capture*) command -v tshark >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark; \
-	  else echo "tshark missing (not root): the capture bench skips the tshark comparison"; fi; }
+	  else echo "tshark missing (not root): the capture bench skips the tshark comparison"; fi; };; esac
 	.build/release/TrawlBench --bytes $(BENCH_BYTES) --trawl .build/release/trawl --runs $(BENCH_RUNS) \
-	  --capture-bytes $(BENCH_CAPTURE_BYTES) --stages $(BENCH_STAGES)
+	  --capture-bytes $(BENCH_CAPTURE_BYTES) --stages $(BENCH_STAGES) \
+	  --tail-seconds $(TAIL_SECONDS) --tail-rate $(TAIL_RATE) --tail-speed $(TAIL_SPEED)
 
 # The TrawlCaptureFuzz target, built into its own folder with -sanitize=fuzzer,address and
 # -DFUZZING (only it and what it depends on); its normal build writes the seed corpus, the

@@ -6,6 +6,9 @@
 //   TrawlBench --bytes 1000000000 --trawl .build/release/trawl [--dir bench-data]
 //              [--capture-bytes 1000000000] [--stages logs,capture]
 //
+// The tail stage (not in the default stages: it runs for --tail-seconds, 600 by default)
+// writes a log at --tail-rate lines/s while `trawl tail` follows it (see TailBench.swift).
+//
 // Prints lines/s, MB/s and peak RSS of each, and the ratios the targets are stated in:
 // trawl(plain) / DuckDB (target <= 1.0), trawl(gzip) / trawl(plain) (target <= 1.5),
 // peak RSS for 50,000 accounts (target <= 1 GiB), and with the world's GeoIP database:
@@ -29,6 +32,12 @@ struct Options {
     var runs = 1
     var captureBytes = 1_000_000_000
     var stages: Set<String> = ["logs", "capture"]
+    /// The tail stage: how long to write, how fast, and how much faster event time runs.
+    var tailSeconds = 600.0
+    var tailRate = 50_000
+    var tailSpeed = 1.0
+    /// tail's --evaluate-every (nil: its default).
+    var tailEvaluateEvery: Double?
 }
 
 func parseOptions() -> Options {
@@ -43,9 +52,14 @@ func parseOptions() -> Options {
         case "--runs": o.runs = Int(args.next() ?? "") ?? o.runs
         case "--capture-bytes": o.captureBytes = Int(args.next() ?? "") ?? o.captureBytes
         case "--stages": o.stages = Set((args.next() ?? "").split(separator: ",").map(String.init))
+        case "--tail-seconds": o.tailSeconds = Double(args.next() ?? "") ?? o.tailSeconds
+        case "--tail-rate": o.tailRate = Int(args.next() ?? "") ?? o.tailRate
+        case "--tail-speed": o.tailSpeed = Double(args.next() ?? "") ?? o.tailSpeed
+        case "--tail-evaluate-every": o.tailEvaluateEvery = Double(args.next() ?? "")
         case "-h", "--help":
             print(
-                "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture]"
+                "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture,tail]\n"
+                    + "                  [--tail-seconds S] [--tail-rate LINES_PER_S] [--tail-speed EVENT_TIME_FACTOR] [--tail-evaluate-every S]"
             )
             exit(0)
         default:
@@ -309,3 +323,4 @@ if o.stages.contains("logs") {
 }
 
 if o.stages.contains("capture") { try CaptureBench(options: o).run() }
+if o.stages.contains("tail") { try TailBench(options: o).run() }

@@ -37,6 +37,15 @@ extension CaseStore {
     /// recorded before v4_run_inputs), and `run_input` holds each input file a run read, in order:
     /// path as given (`-` for standard input), bytes read and the SHA-256 of those bytes
     /// (64 lowercase hex digits).
+    /// v5_tail: the checkpoint of a live run (`trawl tail`), written in one transaction:
+    /// - `tail_stream`: per followed stream of log content, its file (path, device, inode),
+    ///   its head (length and stable hash of its first bytes, as signed 64-bit), the bytes
+    ///   consumed and whether it is finished (see `StreamPosition`).
+    /// - `tail_bucket`: per account, window (span in ms) and bucket number, the bucket's
+    ///   feature state in its binary form (`AccountDayState.encoded()`).
+    /// - `tail_alert`: per account or cluster, the highest alert band reached, so that a
+    ///   restarted run does not raise an alert again.
+    /// - `tail_meta`: the watermark (latest request time applied), the run, the windows.
     ///
     /// Times are RFC 3339 UTC text with milliseconds; days are `YYYY-MM-DD`.
     static let migrator: DatabaseMigrator = {
@@ -242,13 +251,53 @@ extension CaseStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v5_tail") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tail_stream (
+                        id INTEGER PRIMARY KEY,
+                        path TEXT NOT NULL,
+                        device INTEGER NOT NULL,
+                        inode INTEGER NOT NULL,
+                        head_length INTEGER NOT NULL,
+                        head_hash INTEGER NOT NULL,
+                        consumed INTEGER NOT NULL,
+                        finished INTEGER NOT NULL CHECK (finished IN (0, 1)),
+                        last_read TEXT NOT NULL
+                    );
+
+                    -- Rowid table: states are 0.2-5 KB, past where WITHOUT ROWID pays off.
+                    CREATE TABLE tail_bucket (
+                        account_id TEXT NOT NULL,
+                        span_ms INTEGER NOT NULL,
+                        bucket INTEGER NOT NULL,
+                        state BLOB NOT NULL,
+                        PRIMARY KEY (account_id, span_ms, bucket)
+                    );
+                    CREATE INDEX tail_bucket_on_span_ms_bucket ON tail_bucket(span_ms, bucket);
+
+                    CREATE TABLE tail_alert (
+                        kind TEXT NOT NULL CHECK (kind IN ('account', 'cluster')),
+                        subject TEXT NOT NULL,
+                        band INTEGER NOT NULL,
+                        score REAL NOT NULL,
+                        at TEXT NOT NULL,
+                        PRIMARY KEY (kind, subject)
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE tail_meta (
+                        key TEXT PRIMARY KEY,
+                        value TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }()
 
     /// The tables of the current schema, for checks and dumps.
     static let tables = [
         "run", "run_input", "account_day", "abuse_case", "case_evidence", "case_note", "audit", "cluster_member", "cluster_day",
-        "cluster_link",
+        "cluster_link", "tail_stream", "tail_bucket", "tail_alert", "tail_meta",
     ]
     /// The views of the current schema.
     static let views = ["rule_hit"]

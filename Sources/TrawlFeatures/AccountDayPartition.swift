@@ -42,6 +42,19 @@ public struct AccountDayPartition: Sendable {
         other = AccountDayPartition()
     }
 
+    public mutating func reserveCapacity(_ n: Int) {
+        keys.reserveCapacity(n)
+        states.reserveCapacity(n)
+    }
+
+    /// Removes and returns the last state (moved out, not copied); `nil` when empty.
+    public mutating func popLast() -> (AccountDayKey, AccountDayState)? {
+        guard let state = states.popLast() else { return nil }
+        let key = keys.removeLast()
+        positions?[key] = nil
+        return (key, state)
+    }
+
     /// Positions in key order (account id, then day).
     public func sortedPositions() -> [Int] {
         keys.indices.sorted { keys[$0] < keys[$1] }

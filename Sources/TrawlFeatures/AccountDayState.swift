@@ -224,6 +224,8 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     }
 
     public mutating func addSample(_ sample: SampleRequest) {
+        // Full and no earlier than the latest kept: it would be dropped again.
+        if samples.count >= Self.samplesKept && !(sample < samples[samples.count - 1]) { return }
         guard !samples.contains(sample) else { return }
         samples.append(sample)
         samples.sort()

@@ -82,12 +82,12 @@ public struct AddressLifetimeSample: Sendable, Equatable, Mergeable {
     public static let capacity = 32
 
     /// Sorted by hash.
-    private(set) var hashes: [UInt64] = []
-    private(set) var first: [Timestamp] = []
-    private(set) var last: [Timestamp] = []
+    var hashes: [UInt64] = []
+    var first: [Timestamp] = []
+    var last: [Timestamp] = []
     /// The sampled addresses themselves (by the same index), for the linking stage: the
     /// sample is a consistent (bottom-k) sample of the day's address set.
-    public private(set) var addresses: [IPAddress] = []
+    public internal(set) var addresses: [IPAddress] = []
     /// Where the last address noted sits (-1: unknown), for runs of one address.
     private var recent = -1
 
@@ -191,7 +191,7 @@ public struct TravelTrack: Sendable, Equatable, Mergeable {
         var last: Point
     }
 
-    private(set) var slots: [Slot] = []
+    var slots: [Slot] = []
 
     public init() {}
 

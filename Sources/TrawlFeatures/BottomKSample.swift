@@ -19,7 +19,7 @@ public struct BottomKSample<Value: Sendable & Equatable>: Sendable, Equatable {
     }
 
     /// Sorted by hash, distinct hashes.
-    public private(set) var entries: [Entry] = []
+    public internal(set) var entries: [Entry] = []
     public let capacity: Int
     /// The last hash added (0: none): requests of one account repeat the same network and
     /// session in runs, and those are answered without touching `entries`. Not part of `==`.

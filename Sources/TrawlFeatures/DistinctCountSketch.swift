@@ -12,10 +12,11 @@ public struct DistinctCountSketch: Sendable, Mergeable, Equatable {
     public static let registerCount = 1 << precision
     public static let sparseLimit = 64
 
-    /// Sorted distinct hashes while small; empty once dense.
-    private var sparse: [UInt64] = []
+    /// Sorted distinct hashes while small; empty once dense. (Internal, as the other stored
+    /// parts of feature state: `AccountDayState+Coding.swift` reads and writes them.)
+    var sparse: [UInt64] = []
     /// HyperLogLog registers once dense; empty while sparse.
-    private var registers: [UInt8] = []
+    var registers: [UInt8] = []
     /// The last hash inserted (0: none). Requests of one account repeat the same address,
     /// key and session in runs; this answers those without touching the arrays, which
     /// live apart from the state and are seldom in cache. Not part of the value (`==`).

@@ -79,6 +79,13 @@ public struct FeatureAccumulator: Sendable {
     private var prompts: PromptAnalyzer?
     /// Prompt texts kept per account-day as evidence (`analyze --keep-samples`).
     public let keepSamples: Int
+    /// The span of time one state covers: a UTC day (batch), or a shorter period that divides
+    /// a day (a live run's bucket, e.g. 5 minutes). Drained keys then hold the period's
+    /// number (`ts / periodMillis`) in `day`; day-relative parts of the state (hours, minutes,
+    /// plan windows) still count from the start of the request's UTC day.
+    public var periodMillis: Int64 = TimestampParser.millisPerDay {
+        didSet { precondition(periodMillis > 0 && TimestampParser.millisPerDay % periodMillis == 0, "a period divides a day") }
+    }
 
     public init(
         plans: PlanCatalog, enricher: (any AddressEnricher)? = nil, connections: (any ConnectionLookup)? = nil,
@@ -101,7 +108,8 @@ public struct FeatureAccumulator: Sendable {
         let connections = self.connections
         for e in batch {
             let day = TimestampParser.day(of: e.ts)
-            let key = UInt64(e.account) << 32 | UInt64(UInt32(bitPattern: day))
+            let period = periodMillis == TimestampParser.millisPerDay ? day : Self.period(of: e.ts, periodMillis)
+            let key = UInt64(e.account) << 32 | UInt64(UInt32(bitPattern: period))
             let slot = index.slot(for: key, next: working.count)
             if slot == working.count { working.append(Working()) }
             var cap: Int64? = nil
@@ -189,6 +197,11 @@ public struct FeatureAccumulator: Sendable {
                 working[slot].state.addSample(SampleRequest(ts: e.ts, requestID: id, sessionID: session))
             }
         }
+    }
+
+    /// The number of the period of `millis` that holds `ts` (periods start at the epoch).
+    @inline(__always) public static func period(of ts: Timestamp, _ millis: Int64) -> Int32 {
+        Int32(truncatingIfNeeded: ts >= 0 ? ts / millis : (ts - millis + 1) / millis)
     }
 
     /// Adds a request's prompt text (or, without text, its prompt_simhash) to its state.
@@ -289,6 +302,7 @@ public struct FeatureAccumulator: Sendable {
         interner: StringInterner, partitions: Int, partition: (String) -> Int
     ) -> [AccountDayPartition] {
         var parts = (0..<partitions).map { _ in AccountDayPartition() }
+        for p in parts.indices { parts[p].reserveCapacity(working.count / partitions + 1) }
         var keyBySlot = [UInt64](repeating: 0, count: working.count)
         for (key, slot) in index.entries { keyBySlot[slot] = key }
         var accounts: [UInt32: (name: String, part: Int)] = [:]

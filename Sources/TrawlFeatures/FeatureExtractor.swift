@@ -39,7 +39,9 @@ public struct FeatureExtractor: Sendable {
         self.enricher = enricher
     }
 
-    public func features(for key: AccountDayKey, state s: AccountDayState) -> AccountDayFeatures {
+    /// - Parameter withEvidence: `false` leaves the evidence empty (a live run scores every
+    ///   changed account each tick and needs the evidence only for those it alerts on).
+    public func features(for key: AccountDayKey, state s: AccountDayState, withEvidence: Bool = true) -> AccountDayFeatures {
         var v = FeatureVector()
         func share(_ part: Int, _ whole: Int) -> FeatureValue? { whole > 0 ? .number(Double(part) / Double(whole)) : nil }
 
@@ -158,6 +160,7 @@ public struct FeatureExtractor: Sendable {
         }
 
         var evidence = AccountEvidence()
+        guard withEvidence else { return AccountDayFeatures(accountID: key.accountID, day: key.day, features: v, evidence: evidence) }
         evidence.requestIDs = s.samples.map(\.requestID)
         if s.samples.contains(where: { $0.sessionID != nil }) { evidence.requestSessions = s.samples.map(\.sessionID) }
         evidence.topIPs = s.topIPs.pairs.sorted { ($0.count, $1.key) > ($1.count, $0.key) }.prefix(5)

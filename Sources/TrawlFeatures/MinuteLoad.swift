@@ -12,9 +12,9 @@ import TrawlModel
 /// - Complexity: O(sparseLimit) per update while sparse, O(1) once dense.
 public struct MinuteLoad: Sendable, Equatable, Mergeable {
     public static let sparseLimit = 48
-    private var minutes: [UInt16] = []
-    private var tenths: [UInt16] = []
-    private var dense: [UInt16] = []
+    var minutes: [UInt16] = []
+    var tenths: [UInt16] = []
+    var dense: [UInt16] = []
 
     public init() {}
 

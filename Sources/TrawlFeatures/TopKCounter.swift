@@ -12,8 +12,8 @@ import TrawlModel
 /// times faster than hashing into a dictionary, and `add` runs for every request.
 /// - Complexity: O(capacity) per `add`; O(capacity log capacity) per merge.
 public struct TopKCounter<Key: Hashable & Sendable>: Sendable, Mergeable {
-    private var keys: [Key] = []
-    private var values: [Int] = []
+    var keys: [Key] = []
+    var values: [Int] = []
     public let capacity: Int
     /// Where the last key added sits (-1: unknown): runs of one key skip the search.
     private var recent = -1

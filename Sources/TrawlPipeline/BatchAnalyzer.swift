@@ -133,31 +133,9 @@ public enum BatchAnalyzer {
         do { files = try InputResolver.resolve(options.inputs) } catch let e as IngestError { throw PipelineError.from(e) }
         guard !files.isEmpty else { throw PipelineError(.usage, "no input: give log files, folders, globs or - for standard input") }
 
-        let plans: PlanCatalog
-        let rules: RuleSet
-        do {
-            plans = try PlanCatalog.load(rulesDirectory: options.rulesDirectory)
-            rules = try RuleSet.load(directory: options.rulesDirectory)
-        } catch {
-            throw PipelineError(
-                .badData, "\(error)\nfix the rule file, or check it with: trawl rules lint --rules \(options.rulesDirectory)")
-        }
-
-        var enricher: GeoEnricher?
-        let allowlists = try Allowlists.load(rulesDirectory: options.rulesDirectory)
-        if !options.geoipPaths.isEmpty || !allowlists.databases.isEmpty {
-            do { enricher = try GeoEnricher(paths: options.geoipPaths, allowlists: allowlists.databases) } catch {
-                let kind: PipelineError.Kind = error.reason == .noSuchFile ? .missingInput : .badData
-                throw PipelineError(kind, "\(error.description) (--geoip)")
-            }
-        }
-
-        let stacks: TLSStackTable?
-        do { stacks = try TLSStackTable.load(rulesDirectory: options.rulesDirectory) } catch {
-            throw PipelineError(.badData, "\(error.description)\nfix the TLS stack table (rules/tls_stacks.yaml)")
-        }
-
-        let prompts = options.promptFeatures ? try promptAnalyzer(rulesDirectory: options.rulesDirectory) : nil
+        let context = try AnalysisContext.load(
+            rulesDirectory: options.rulesDirectory, geoipPaths: options.geoipPaths, promptFeatures: options.promptFeatures)
+        let (plans, rules, enricher, stacks, prompts) = (context.plans, context.rules, context.enricher, context.stacks, context.prompts)
 
         var connections: ConnectionIndex?
         if !options.pcapPaths.isEmpty {

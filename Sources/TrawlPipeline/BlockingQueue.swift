@@ -22,6 +22,19 @@ final class BlockingQueue<Element: Sendable>: Sendable {
         for _ in 0..<consumers { filled.signal() }
     }
 
+    /// The next element, waiting at most `seconds`; `nil` on timeout or when closed and empty.
+    func pop(timeout seconds: Double) -> Element? {
+        guard filled.wait(timeout: .now() + seconds) == .success else { return nil }
+        let element: Element? = items.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        if element != nil { space.signal() }
+        return element
+    }
+
+    var isClosed: Bool { closed.load(ordering: .sequentiallyConsistent) }
+
+    /// Elements waiting.
+    var count: Int { items.withLock { $0.count } }
+
     func pop() -> Element? {
         filled.wait()
         let element: Element? = items.withLock { $0.isEmpty ? nil : $0.removeFirst() }

@@ -23,18 +23,21 @@ public final class ConnectionIndex: ConnectionLookup {
     public init(records: [CaptureRecord], windowMillis: Int64, stacks: TLSStackTable? = nil) {
         var byClient: [Endpoint: [Entry]] = [:]
         for r in records {
-            let ja4 = r.firstTLS.map { stableHash($0.ja4) } ?? 0
-            let stack = r.firstTLS.flatMap { stacks?.stack(ofJA4: $0.ja4) }.map { Int16($0) } ?? -1
-            let tunnel = r.syn?.tunnelHint != nil
-            let os = r.syn?.osGuess.map { OSFamily.fromSYNFamily($0.family) } ?? .unknown
-            byClient[r.client, default: []].append(
-                Entry(
-                    firstSeen: r.firstSeen, connection: CapturedConnection(ja4Hash: ja4, tunnel: tunnel, synOS: os, stack: stack)))
+            byClient[r.client, default: []].append(Entry(firstSeen: r.firstSeen, connection: Self.connection(of: r, stacks: stacks)))
         }
         for key in byClient.keys { byClient[key]!.sort { $0.firstSeen < $1.firstSeen } }
         self.byClient = byClient
         self.windowMillis = windowMillis
         connectionCount = records.count
+    }
+
+    /// What a request joined to this record learns of its connection.
+    static func connection(of r: CaptureRecord, stacks: TLSStackTable?) -> CapturedConnection {
+        let ja4 = r.firstTLS.map { stableHash($0.ja4) } ?? 0
+        let stack = r.firstTLS.flatMap { stacks?.stack(ofJA4: $0.ja4) }.map { Int16($0) } ?? -1
+        let tunnel = r.syn?.tunnelHint != nil
+        let os = r.syn?.osGuess.map { OSFamily.fromSYNFamily($0.family) } ?? .unknown
+        return CapturedConnection(ja4Hash: ja4, tunnel: tunnel, synOS: os, stack: stack)
     }
 
     public func connection(client: IPAddress, port: Int32, at ts: Timestamp) -> CapturedConnection? {

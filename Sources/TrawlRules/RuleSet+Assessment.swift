@@ -41,6 +41,20 @@ extension RuleSet {
             bias: scoring.bias, hits: hits)
     }
 
+    /// The score alone, as `assess` computes it (the same weights, summed in the same
+    /// order), without making the hits and their explanations: for a live run, which scores
+    /// every changed account each tick and needs the explanation only when it alerts.
+    /// - Complexity: O(total size of the account rules' conditions).
+    public func score(_ features: FeatureVector) -> Double {
+        var weights: [Double] = []
+        for reference in accountRuleReferences where reference.rule.fires(on: features) { weights.append(reference.rule.weight) }
+        // Equal weights may go in any order: the sum is the same.
+        weights.sort(by: >)
+        var logOdds = scoring.bias
+        for w in weights { logOdds += w }
+        return 1 / (1 + exp(-logOdds))
+    }
+
     /// Scores one account-day of features.
     public func assess(_ account: AccountDayFeatures, threshold: Double? = nil) -> Assessment {
         assess(accountID: account.accountID, day: account.day, features: account.features, threshold: threshold)

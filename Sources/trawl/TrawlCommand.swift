@@ -27,7 +27,7 @@ struct TrawlCommand: ParsableCommand {
             """,
         version: TrawlVersion.current,
         subcommands: [
-            AnalyzeCommand.self, CasesCommand.self, RulesCommand.self, FeaturesCommand.self, SimulateCommand.self,
+            AnalyzeCommand.self, TailCommand.self, CasesCommand.self, RulesCommand.self, FeaturesCommand.self, SimulateCommand.self,
             EvaluateCommand.self, DemoCommand.self, IntelCommand.self, CaptureCommand.self,
         ])
 

@@ -14,7 +14,7 @@ import Testing
     @Test(arguments: [
         ["analyze"], ["cases", "list"], ["cases", "show"], ["cases", "update"], ["cases", "export"], ["cases", "verify"],
         ["cases", "schema"], ["rules", "lint"], ["rules", "test"],
-        ["features"], ["simulate"], ["evaluate"], ["demo"],
+        ["features"], ["simulate"], ["evaluate"], ["demo"], ["tail"],
     ])
     func everyCommandHasHelpWithAnExample(_ command: [String]) throws {
         let r = try trawl(command + ["--help"])
@@ -27,6 +27,8 @@ import Testing
         #expect(try trawl(["analyze", "--no-such-option", "x"]).status == 64)
         #expect(try trawl(["analyze", "-", "--max-bad-ratio", "2"]).status == 64)
         #expect(try trawl(["cases", "list", "--db", "/nonexistent/cases.sqlite"]).status == 66)
+        #expect(try trawl(["tail", "/nonexistent/logs/api.log"]).status == 66)
+        #expect(try trawl(["tail", "x.log", "--window", "7m"]).status == 64)
     }
 
     /// Standard input, a damaged line reported as <stdin>:line, summary JSON on stdout, then the cases.

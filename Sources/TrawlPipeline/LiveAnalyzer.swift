@@ -1,0 +1,427 @@
+import Foundation
+import Synchronization
+import TrawlCases
+import TrawlFeatures
+import TrawlIngest
+import TrawlModel
+import TrawlRules
+
+/// The analysis half of a live run, on one thread: decodes followed chunks into a
+/// `FeatureAccumulator` (the batch pass's own, with a bucket-long period), and at each tick
+/// drains it into the sliding windows, scores the accounts that changed on every window,
+/// raises alerts on escalation, records their cases, and saves checkpoints.
+///
+/// Everything a checkpoint stores is consistent: it is taken right after a tick, when every
+/// chunk added so far is in the windows and the positions are those after the last chunk.
+final class LiveAnalyzer {
+    struct Score {
+        var score: Double
+        var window: Int
+        var band: Int
+    }
+
+    let options: TailOptions
+    let context: AnalysisContext
+    private var extractor: FeatureExtractor
+    let threshold: Double
+    /// Lower edges of the alert bands, from the threshold up.
+    let bands: [Double]
+    /// An alerted account is re-armed when its score falls below this.
+    let rearmBelow: Double
+    private var decoder: CanonicalLogDecoder
+    private var accumulator: FeatureAccumulator
+    private var batch = DecodedBatch()
+    private(set) var windows: WindowAggregator
+    /// Where each stream stands after the chunks added (stream number → position).
+    private(set) var positions: [Int: StreamPosition] = [:]
+    /// Per account, the earliest request added since it was last scored.
+    private var firstNew: [String: Timestamp] = [:]
+    private var levels: [String: TailAlertLevel]
+    private var clusterLevels: [String: TailAlertLevel]
+    private(set) var scores: [String: Score] = [:]
+    private(set) var clusters: [LiveCluster] = []
+    let store: CaseStore
+    let runID: Int64
+    var linker: (any LiveLinker)?
+    /// Where alert lines go (none: they are only counted and stored).
+    var alertSink: ((AlertLine) -> Void)?
+    /// Notices for the run's log (bad lines, checkpoints that failed, …).
+    var notice: ((String) -> Void)?
+
+    private(set) var tally = BadLineTally()
+    private var reportedSamples = 0
+    private(set) var lines = 0
+    private(set) var events = 0
+    private(set) var alerts = 0
+    private(set) var casesOpened = 0
+    private(set) var casesUpdated = 0
+    private(set) var checkpoints = 0
+    /// Seconds spent per phase (decode, windows, score, record, checkpoint, link), and
+    /// account windows scored, for the summary and the benchmark.
+    private(set) var phaseSeconds: [String: Double] = [:]
+    private(set) var windowsScored = 0
+
+    private func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        defer { phaseSeconds[phase, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+        return try body()
+    }
+
+    /// Interned strings past which the decoder starts afresh (its interner never shrinks).
+    static let internerLimit = 1 << 21
+
+    init(
+        options: TailOptions, context: AnalysisContext, registry: RegistryIndex, connections: (any ConnectionLookup)?,
+        store: CaseStore, runID: Int64, checkpoint: TailCheckpoint?
+    ) throws {
+        self.options = options
+        self.context = context
+        self.store = store
+        self.runID = runID
+        extractor = FeatureExtractor(plans: context.plans, registry: registry, enricher: context.enricher)
+        threshold = options.threshold ?? context.rules.scoring.threshold
+        var edges = [threshold]
+        for edge in [0.9, 0.99] where edge > threshold { edges.append(edge) }
+        bands = edges
+        // Re-armed one unit of log-odds under the threshold, so a score hovering at it does
+        // not raise an alert per tick.
+        let logit = log(threshold / (1 - threshold))
+        rearmBelow = 1 / (1 + exp(-(logit - 1)))
+        decoder = CanonicalLogDecoder(maxLineBytes: options.maxLineBytes)
+        accumulator = FeatureAccumulator(plans: context.plans)
+        if let checkpoint {
+            do {
+                windows = try WindowAggregator(specs: options.windows, records: checkpoint.buckets, watermark: checkpoint.watermark)
+            } catch {
+                throw PipelineError(
+                    .badData,
+                    "\(options.databasePath): the live checkpoint does not read back (\(error)); move the store aside to start afresh")
+            }
+        } else {
+            windows = WindowAggregator(specs: options.windows)
+        }
+        levels = try store.tailAlertLevels(kind: .account)
+        clusterLevels = try store.tailAlertLevels(kind: .cluster)
+        self.connections = connections
+        (decoder, accumulator) = makeDecoder(connections: connections)
+        // Model launches and shared templates over what the windows hold.
+        let longest = windows.specs.count - 1
+        for id in Array(windows.accountIDs) {
+            if let s = windows.running(id, window: longest) { extractor.modelLaunches.add(s) }
+        }
+        rebuildTemplateSharing()
+    }
+
+    private let connections: (any ConnectionLookup)?
+
+    private func makeDecoder(connections: (any ConnectionLookup)?) -> (CanonicalLogDecoder, FeatureAccumulator) {
+        var d = CanonicalLogDecoder(maxLineBytes: options.maxLineBytes)
+        d.keepPromptText = context.prompts != nil
+        d.quoteValues = options.verbose
+        var a = FeatureAccumulator(
+            plans: context.plans, enricher: context.enricher, connections: connections, stacks: context.stacks,
+            prompts: context.prompts, keepSamples: context.prompts != nil ? max(0, options.keepSamples) : 0)
+        a.periodMillis = windows.periodMillis
+        return (d, a)
+    }
+
+    // MARK: - Input
+
+    /// Decodes and accumulates one chunk, and notes its stream's position.
+    func add(_ chunk: FollowedChunk) {
+        timed("decode") { decode(chunk) }
+    }
+
+    private func decode(_ chunk: FollowedChunk) {
+        if !chunk.bytes.isEmpty {
+            batch.reset()
+            let start = Int(chunk.position.offset) - chunk.bytes.count
+            chunk.bytes.withUnsafeBytes {
+                decoder.decode($0, fileIndex: max(0, chunk.stream), sequence: max(0, start), into: &batch)
+            }
+            accumulator.add(batch.events, arena: batch.arena, interner: decoder.interner)
+            lines += batch.lines
+            events += batch.events.count
+        }
+        if chunk.overlongLines > 0 {
+            lines += chunk.overlongLines
+            for _ in 0..<chunk.overlongLines {
+                tally.record(
+                    .lineTooLong, at: LinePosition(fileIndex: max(0, chunk.stream), sequence: Int(chunk.position.offset), lineInChunk: 0),
+                    detail: "line is longer than --max-line-bytes \(options.maxLineBytes)")
+            }
+        }
+        if chunk.stream >= 0 { positions[chunk.stream] = chunk.position }
+    }
+
+    // MARK: - Ticks
+
+    /// Moves what was added into the windows and scores the accounts that changed.
+    /// - Throws: `PipelineError` (I/O) when the case store cannot be written.
+    func tick(now: Date) throws {
+        timed("windows") { slide() }
+        try timed("score") { try evaluate(windows.takeChanged(), now: now) }
+    }
+
+    /// Drains the accumulator into the windows and slides them to the watermark.
+    private func slide() {
+        let part = timed("windows.drain") { accumulator.drain(interner: decoder.interner, partitions: 1) { _ in 0 }[0] }
+        part.states.withUnsafeBufferPointer { states in
+            for i in 0..<part.count {
+                // Read where they lie (through the pointer): no copy of a state.
+                let state = states.baseAddress! + i
+                let id = part.keys[i].accountID
+                let first = state.pointee.firstSeen
+                if first < firstNew[id] ?? .max { firstNew[id] = first }
+                extractor.modelLaunches.add(state.pointee)
+            }
+        }
+        timed("windows.apply") { windows.apply(consume part) }
+        timed("windows.advance") { windows.advance() }
+        reportBadLines()
+        if decoder.interner.count > Self.internerLimit {
+            tally.merge(decoder.tally)
+            (decoder, accumulator) = makeDecoder(connections: connections)
+        }
+    }
+
+    /// Bad lines since the last report, as warnings (the first few of each reason).
+    private func reportBadLines() {
+        var merged = tally
+        merged.merge(decoder.tally)
+        let samples = merged.samples.values.flatMap { $0 }.sorted { $0.position < $1.position }
+        guard samples.count > reportedSamples else { return }
+        for s in samples.dropFirst(reportedSamples) {
+            let path = positions[s.position.fileIndex]?.path ?? "<stdin>"
+            notice?("\(path): line \(s.position.lineInChunk + 1) after byte \(s.position.sequence): \(s.reason.key): \(s.detail)")
+        }
+        reportedSamples = samples.count
+    }
+
+    var badLines: Int { tally.total + decoder.tally.total }
+
+    var badLinesByReason: [String: Int] {
+        var merged = tally
+        merged.merge(decoder.tally)
+        return merged.countsByKey
+    }
+
+    /// The alert band of a score (0: under the threshold).
+    func band(of score: Double) -> Int { bands.filter { score >= $0 }.count }
+
+    private func evaluate(_ changed: [String], now: Date) throws {
+        guard !changed.isEmpty, windows.watermark != .min else { return }
+        let day = TimestampParser.day(of: windows.watermark)
+        // Their top templates join the sharing index first (it is rebuilt whole, without
+        // what left the window, at each link step).
+        if context.prompts != nil {
+            let longest = windows.specs.count - 1
+            for id in changed {
+                if let s = windows.running(id, window: longest), let p = s.prompts {
+                    extractor.templateSharing.add(p, accountID: id, orgHash: s.orgHash)
+                }
+            }
+        }
+        var raised: [(result: (features: AccountDayFeatures, assessment: Assessment), window: Int, previous: Int, band: Int)] = []
+        var rearmed: [String] = []
+        for id in changed {
+            let key = AccountDayKey(accountID: id, day: day)
+            // The score alone on every window (the explanation is made only for an alert); a
+            // window holding as many requests as the shorter one before it holds the same
+            // requests, so its score is that one's.
+            var best: (score: Double, window: Int)?
+            var previousWindow: (requests: Int, score: Double)?
+            for w in windows.specs.indices {
+                let reuse = previousWindow
+                guard
+                    let (requests, score) = windows.withRunning(
+                        id, window: w,
+                        { (state: inout AccountDayState) -> (Int, Double) in
+                            if let reuse, reuse.requests == state.requests { return (reuse.requests, reuse.score) }
+                            let f = self.extractor.features(for: key, state: state, withEvidence: false)
+                            return (state.requests, self.context.rules.score(f.features))
+                        }), requests > 0
+                else { continue }
+                if !(previousWindow?.requests == requests) { windowsScored += 1 }
+                previousWindow = (requests, score)
+                // Ties go to the longer window (later in the list).
+                if best == nil || score >= best!.score { best = (score, w) }
+            }
+            guard let best else {
+                scores[id] = nil
+                continue
+            }
+            let band = band(of: best.score)
+            scores[id] = Score(score: best.score, window: best.window, band: band)
+            let previous = levels[id]?.band ?? 0
+            if band > previous {
+                var f = extractor.features(for: key, state: windows.running(id, window: best.window)!)
+                let assessment = context.rules.assess(f, threshold: threshold)
+                if !assessment.flagged { f.evidence.promptSamples = nil }
+                raised.append(((f, assessment), best.window, previous, band))
+            } else if previous > 0 && best.score < rearmBelow {
+                rearmed.append(id)
+            }
+        }
+        for id in rearmed {
+            levels[id] = nil
+            try storeWrite { try store.saveTailAlertLevel(kind: .account, subject: id, level: nil, at: now) }
+        }
+        guard !raised.isEmpty else {
+            for id in changed { firstNew[id] = nil }
+            return
+        }
+        let outcome = try timed("record") { try storeWrite { try store.record(runID: runID, results: raised.map(\.result), at: now) } }
+        casesOpened += outcome.opened
+        casesUpdated += outcome.updated
+        for r in raised {
+            let id = r.result.assessment.accountID
+            let level = TailAlertLevel(band: r.band, score: r.result.assessment.score)
+            levels[id] = level
+            try storeWrite { try store.saveTailAlertLevel(kind: .account, subject: id, level: level, at: now) }
+            let caseID = try storeWrite { try store.caseID(kind: .account, subject: id) }
+            alerts += 1
+            alertSink?(
+                AlertLine(
+                    time: TimestampParser.format(Int64(now.timeIntervalSince1970 * 1000)), kind: "account", account_id: id,
+                    cluster_id: nil, members: nil, score: r.result.assessment.score, band: AlertLine.bandNames[r.band - 1],
+                    previous_band: r.previous > 0 ? AlertLine.bandNames[r.previous - 1] : nil, threshold: threshold,
+                    window: windows.specs[r.window].description, day: TimestampParser.dayString(day),
+                    event_time: TimestampParser.format(windows.watermark), trigger_ts: firstNew[id].map(TimestampParser.format),
+                    rules: AlertLine.rules(r.result.assessment.hits), case_id: caseID))
+        }
+        for id in changed { firstNew[id] = nil }
+    }
+
+    private func storeWrite<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch {
+            throw PipelineError(.io, "\(options.databasePath): \(error)")
+        }
+    }
+
+    // MARK: - Linking
+
+    /// Shared templates over the longest window (for `template_sharing_accounts`).
+    private func rebuildTemplateSharing() {
+        guard context.prompts != nil else { return }
+        var sharing = TemplateSharingIndex()
+        let longest = windows.specs.count - 1
+        for id in Array(windows.accountIDs) {
+            if let s = windows.running(id, window: longest), let p = s.prompts { sharing.add(p, accountID: id, orgHash: s.orgHash) }
+        }
+        extractor.templateSharing = sharing
+    }
+
+    /// Refreshes what needs every account: shared templates (and the scores of every account
+    /// with templates, as others may have come to share them), and linking when a linker is set.
+    func link(now: Date) throws {
+        try timed("link") { try linkNow(now: now) }
+    }
+
+    private func linkNow(now: Date) throws {
+        rebuildTemplateSharing()
+        if context.prompts != nil {
+            let longest = windows.specs.count - 1
+            let holders = Array(windows.accountIDs).filter { windows.running($0, window: longest)?.prompts != nil }.sorted()
+            try evaluate(holders, now: now)
+        }
+        guard let linker, windows.watermark != .min else { return }
+        let day = TimestampParser.day(of: windows.watermark)
+        let longest = windows.specs.count - 1
+        var accounts: [LiveAccount] = []
+        for id in windows.accountIDs.sorted() {
+            guard let s = windows.running(id, window: longest) else { continue }
+            let f = extractor.features(for: AccountDayKey(accountID: id, day: day), state: s, withEvidence: false)
+            accounts.append(LiveAccount(accountID: id, state: s, features: f.features, score: scores[id]?.score ?? 0))
+        }
+        clusters = try linker.link(accounts, watermark: windows.watermark)
+        for c in clusters {
+            let band = band(of: c.score)
+            let previous = clusterLevels[c.id]?.band ?? 0
+            guard band > previous else { continue }
+            let level = TailAlertLevel(band: band, score: c.score)
+            clusterLevels[c.id] = level
+            try storeWrite { try store.saveTailAlertLevel(kind: .cluster, subject: c.id, level: level, at: now) }
+            let caseID = try storeWrite { try store.caseID(kind: .cluster, subject: c.id) }
+            alerts += 1
+            alertSink?(
+                AlertLine(
+                    time: TimestampParser.format(Int64(now.timeIntervalSince1970 * 1000)), kind: "cluster", account_id: nil,
+                    cluster_id: c.id, members: c.members, score: c.score, band: AlertLine.bandNames[band - 1],
+                    previous_band: previous > 0 ? AlertLine.bandNames[previous - 1] : nil, threshold: threshold,
+                    window: windows.specs[longest].description, day: TimestampParser.dayString(day),
+                    event_time: TimestampParser.format(windows.watermark), trigger_ts: nil, rules: AlertLine.rules(c.hits),
+                    case_id: caseID))
+        }
+    }
+
+    // MARK: - Checkpoints
+
+    /// Saves the positions and the changed buckets in one transaction (call right after `tick`).
+    func checkpoint(now: Date) throws {
+        try timed("checkpoint") { try saveCheckpoint(now: now) }
+    }
+
+    private func saveCheckpoint(now: Date) throws {
+        let changes = timed("checkpoint.encode") { windows.checkpointChanges() }
+        let forget = Int64(options.follow.forgetSeconds * 1000)
+        let nowMillis = Int64(now.timeIntervalSince1970 * 1000)
+        let streams = positions.values.filter { !$0.finished || nowMillis - $0.lastRead < forget }
+            .sorted { ($0.path, $0.offset) < ($1.path, $1.offset) }
+        let checkpoint = TailCheckpoint(
+            streams: streams, buckets: changes.buckets, keepFrom: changes.keepFrom, watermark: windows.watermark, runID: runID,
+            windowSpans: windows.specs.map(\.spanMillis))
+        // Written on the checkpoint thread: the analysis goes on meanwhile. One at a time, in
+        // order (each holds the buckets changed since the one before).
+        try finishCheckpoint()
+        let store = self.store
+        let failure = checkpointFailure
+        checkpointQueue.async {
+            do { try store.saveTailCheckpoint(checkpoint, at: now) } catch { failure.value.withLock { $0 = "\(error)" } }
+        }
+        checkpoints += 1
+    }
+
+    private let checkpointQueue = DispatchQueue(label: "trawl.tail.checkpoint")
+    private final class FailureBox: Sendable { let value = Mutex<String?>(nil) }
+    private let checkpointFailure = FailureBox()
+
+    /// Waits for the checkpoint being written; throws when it (or an earlier one) failed.
+    func finishCheckpoint() throws {
+        checkpointQueue.sync {}
+        if let failure = checkpointFailure.value.withLock({ $0 }) { throw PipelineError(.io, "\(options.databasePath): \(failure)") }
+    }
+
+    // MARK: - Board
+
+    /// The board's view: the `top` accounts by score with their key features.
+    func snapshot(top: Int) -> [BoardSnapshot.AccountRow] {
+        guard windows.watermark != .min else { return [] }
+        let day = TimestampParser.day(of: windows.watermark)
+        let ranked = scores.sorted { ($0.value.score, $1.key) > ($1.value.score, $0.key) }.prefix(top)
+        var rows: [BoardSnapshot.AccountRow] = []
+        for (id, s) in ranked {
+            guard let state = windows.running(id, window: s.window) else {
+                scores[id] = nil
+                continue
+            }
+            let f = extractor.features(for: AccountDayKey(accountID: id, day: day), state: state)
+            let a = context.rules.assess(f, threshold: threshold)
+            rows.append(
+                BoardSnapshot.AccountRow(
+                    accountID: id, score: a.score, window: windows.specs[s.window].description, requests: state.requests,
+                    networks: f.features["distinct_networks"]?.number.map { Int($0) },
+                    addresses: f.features["distinct_ips"]?.number.map { Int($0) },
+                    concurrency: f.features["peak_concurrency"]?.number, userAgent: f.evidence.topUserAgents.first?.value,
+                    rules: a.hits.map(\.ruleID), promptSample: f.evidence.promptSamples?.first, band: levels[id]?.band ?? 0))
+        }
+        return rows
+    }
+
+    /// Forgets scores of accounts no longer in any window.
+    func pruneScores() {
+        for id in Array(scores.keys) where windows.requests(id, window: windows.specs.count - 1) == 0 && !windows.accountIDs.contains(id) {
+            scores[id] = nil
+        }
+    }
+}

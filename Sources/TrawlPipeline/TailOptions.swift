@@ -1,0 +1,45 @@
+import Foundation
+import TrawlFeatures
+import TrawlIngest
+
+/// Settings of a live run (`trawl tail`).
+public struct TailOptions: Sendable {
+    /// Files, folders, or `-` for standard input.
+    public var sources: [String]
+    /// A network interface to capture from (needs root or CAP_NET_RAW), and its BPF filter.
+    public var interface: String?
+    public var captureFilter: String?
+    /// How long after a captured connection's first packet a request may come and still join it.
+    public var joinWindowSeconds = 600.0
+    public var accountsPath: String?
+    public var geoipPaths: [String] = []
+    public var databasePath = "trawl.sqlite"
+    public var rulesDirectory = "rules"
+    public var threshold: Double?
+    /// The sliding windows accounts are scored over (each account's score is its highest).
+    public var windows: [WindowSpec] = try! WindowSpec.parseList("1h,24h").get()
+    /// Where alert lines go: a file (appended to) or `-` for standard output; `nil`: nowhere.
+    public var alertsPath: String?
+    /// On a first run, read what the files hold already (else start at their end).
+    public var fromStart = false
+    /// Seconds between scoring the accounts that changed.
+    public var evaluateEvery = 0.25
+    /// Seconds between checkpoints (one is also written when the run stops).
+    public var checkpointEvery = 10.0
+    /// Seconds between linking runs over the window (`LiveLinker`).
+    public var linkEvery = 60.0
+    /// Seconds between board snapshots.
+    public var boardEvery = 1.0
+    /// Stop once no input has come for this many seconds (tests, catching up); `nil`: never.
+    public var stopWhenIdle: Double?
+    /// Prompt samples kept per alerted account as case evidence, redacted.
+    public var keepSamples = 0
+    public var promptFeatures = true
+    public var maxLineBytes = 1 << 20
+    /// Quote offending values in bad-line reports.
+    public var verbose = false
+    /// How files are followed (rotation grace, folder rescans, …).
+    public var follow = FollowOptions()
+
+    public init(sources: [String]) { self.sources = sources }
+}
