@@ -3,7 +3,8 @@
 #   make demo    simulate a small labelled world, analyse it, print the top cases
 #   make test    build and run every test, plus the format lint
 #   make bench   release build; full analyze pass vs DuckDB on a ~1 GB log, and
-#                trawl capture vs tshark on a ~1 GB capture
+#                trawl capture vs tshark on a ~1 GB capture (BENCH_STAGES=link: linking
+#                BENCH_LINK_ACCOUNTS synthetic accounts, time and peak memory)
 #   make fuzz    libFuzzer (with AddressSanitizer) over the capture parsers for FUZZ_SECONDS
 #
 # System libraries are installed with apt-get when missing (as root).
@@ -24,6 +25,8 @@ BENCH_BYTES  ?= 1000000000
 # Size of the generated capture for the capture stage; BENCH_STAGES=capture runs only it.
 BENCH_CAPTURE_BYTES ?= 1000000000
 BENCH_STAGES ?= logs,capture
+# Accounts the link stage (BENCH_STAGES=link, not run by default) links.
+BENCH_LINK_ACCOUNTS ?= 1000000
 # Best of this many runs of each measurement (the 2-core VM varies by ±15% run to run).
 BENCH_RUNS   ?= 2
 FUZZ_SECONDS ?= 60
@@ -65,7 +68,7 @@ bench: deps
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark; \
 	  else echo "tshark missing (not root): the capture bench skips the tshark comparison"; fi; }
 	.build/release/TrawlBench --bytes $(BENCH_BYTES) --trawl .build/release/trawl --runs $(BENCH_RUNS) \
-	  --capture-bytes $(BENCH_CAPTURE_BYTES) --stages $(BENCH_STAGES)
+	  --capture-bytes $(BENCH_CAPTURE_BYTES) --stages $(BENCH_STAGES) --link-accounts $(BENCH_LINK_ACCOUNTS)
 
 # The TrawlCaptureFuzz target, built into its own folder with -sanitize=fuzzer,address and
 # -DFUZZING (only it and what it depends on); its normal build writes the seed corpus, the

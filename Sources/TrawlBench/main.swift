@@ -3,14 +3,15 @@
 // and `trawl capture` on a generated capture against tshark computing JA3.
 //
 //   TrawlBench --bytes 1000000000 --trawl .build/release/trawl [--dir bench-data]
-//              [--capture-bytes 1000000000] [--stages logs,capture]
+//              [--capture-bytes 1000000000] [--stages logs,capture,link] [--link-accounts 1000000]
 //
 // Prints lines/s, MB/s and peak RSS of each, and the ratios the targets are stated in:
 // trawl(plain) / DuckDB (target <= 1.0), trawl(gzip) / trawl(plain) (target <= 1.5),
 // peak RSS for 50,000 accounts (target <= 1 GiB), and with the world's GeoIP database:
 // uncached lookups/s and trawl(--geoip) / trawl(plain) (target <= 1.3); for the capture:
 // packets/s and MB/s of `trawl capture FILE > /dev/null` and tshark's time over it
-// (target: tshark / trawl >= 10).
+// (target: tshark / trawl >= 10); for linking (`--stages link`, see LinkBench.swift): the
+// time and peak RSS to link `--link-accounts` synthetic accounts (target: minutes, bounded).
 
 import Foundation
 import TrawlCapture
@@ -28,6 +29,7 @@ struct Options {
     var runs = 1
     var captureBytes = 1_000_000_000
     var stages: Set<String> = ["logs", "capture"]
+    var linkAccounts = 1_000_000
 }
 
 func parseOptions() -> Options {
@@ -42,9 +44,10 @@ func parseOptions() -> Options {
         case "--runs": o.runs = Int(args.next() ?? "") ?? o.runs
         case "--capture-bytes": o.captureBytes = Int(args.next() ?? "") ?? o.captureBytes
         case "--stages": o.stages = Set((args.next() ?? "").split(separator: ",").map(String.init))
+        case "--link-accounts": o.linkAccounts = Int(args.next() ?? "") ?? o.linkAccounts
         case "-h", "--help":
             print(
-                "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture]"
+                "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture,link] [--link-accounts N]"
             )
             exit(0)
         default:
@@ -264,3 +267,5 @@ if o.stages.contains("logs") {
 }
 
 if o.stages.contains("capture") { try CaptureBench(options: o).run() }
+
+if o.stages.contains("link") { try LinkBench(accounts: o.linkAccounts).run() }
