@@ -65,14 +65,16 @@ public struct NetworkCrowds: Sendable {
 /// First the network keys are counted (how crowded each network is). Then keys are split
 /// into shards by hash; per shard, the (key, account) postings are sorted, and each group
 /// of accounts holding one value credits every pair of them (or, for a group larger than
-/// `pairsPerMember + 1`, each account's `pairsPerMember` neighbours in the group) with the
-/// value's bits, in the lane of its kind when the kind is capped. Shards run on all cores;
-/// their pair sums are added into one table, in fixed point, so the result does not
-/// depend on the order they finish in.
+/// `pairsPerMember + 1`, `pairsPerMember / 2` pairs drawn by hash per account) with the
+/// value's bits, in the lane of its kind when the kind is capped. Direct kinds go first;
+/// then supporting kinds credit only pairs that already have `minimumDirectBits` (no other
+/// pair can become a link), among the accounts that have such a pair, while every holder
+/// still counts for a value's rarity. Shards run on all cores; their pair sums are added in
+/// fixed point, so the result does not depend on the order they finish in.
 /// - Complexity: O(P log P) for P postings, plus O(Σ min(n², n·pairsPerMember)) over the
 ///   shared values' group sizes n (a value of more than `hubLimit` accounts costs only
-///   its sort). Memory: the postings of one shard per core and one table entry (28 bytes)
-///   per candidate pair.
+///   its sort). Memory: the postings of one shard per core and one table entry (20 bytes,
+///   at most 70% full) per candidate link.
 public enum AccountGraphBuilder {
     public static func build(_ table: ArtifactTable, settings: LinkSettings) -> (graph: AccountGraph, statistics: GraphStatistics) {
         let (graph, statistics, _) = buildWithCrowds(table, settings: settings)
@@ -129,7 +131,7 @@ public enum AccountGraphBuilder {
         let counts = Mutex((shared: 0, hubs: 0))
         _ = concurrentMap(count: shards) { shard -> Int in
             var postings: [Posting] = []
-            for a in 0..<table.accountCount where accounts?[a] ?? true {
+            for a in 0..<table.accountCount {
                 for i in table.offsets[a]..<table.offsets[a + 1] {
                     let key = table.keys[i]
                     if selected[Int(key & 7)] && Self.shard(key, shards) == shard { postings.append(Posting(key: key, account: UInt32(a))) }
@@ -150,11 +152,15 @@ public enum AccountGraphBuilder {
                     let bits = settings.bits(kind, sharedBy: n, networkAccounts: crowds.accounts(around: key))
                     if bits > 0 {
                         shared += 1
+                        // Every holder counts for the value's rarity; only candidates are credited.
                         group.removeAll(keepingCapacity: true)
-                        for p in start..<end { group.append(postings[p].account) }
-                        credit(
-                            group, bits: bits, key: key, lane: lanes[Int(kind.rawValue)], settings: settings, into: &pairs, within: within,
-                            minimumDirect: minimumDirect)
+                        for p in start..<end where accounts?[Int(postings[p].account)] ?? true { group.append(postings[p].account) }
+                        if group.count >= 2 {
+                            credit(
+                                group, bits: bits, key: key, lane: lanes[Int(kind.rawValue)], settings: settings, into: &pairs,
+                                within: within,
+                                minimumDirect: minimumDirect)
+                        }
                     } else if n > settings[kind].hubLimit {
                         hubs += 1
                     }
