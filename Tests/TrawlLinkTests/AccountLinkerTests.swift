@@ -115,6 +115,23 @@ import TrawlModel
         #expect(linked.clusters.map(\.members) == [Array(0..<6)])
     }
 
+    /// A supporting value's rarity counts every account that holds it, not only the
+    /// accounts with a direct link: a template 300 accounts fill adds nothing to the card
+    /// two of them share.
+    @Test func rarityCountsEveryHolder() throws {
+        let template = LinkArtifact.template(1 << 63 | 42)
+        var accounts = [Self.account("a", [.payment("pf-ab"), template]), Self.account("b", [.payment("pf-ab"), template])]
+        for k in 0..<298 { accounts.append(Self.account("other-\(k)", [template, .payment("pf-\(k)")])) }
+        let result = try AccountLinker().link(accounts)
+        #expect(result.graph.edgeCount == 1)
+        #expect(result.graph.weight(0, 1) == 14)  // the card alone: 2 × log2(256 / 2)
+        // Held by 20 accounts instead, the template adds its (capped) bits.
+        let few = Array(accounts.prefix(20))
+        let linked = try AccountLinker().link(few)
+        let expected = 14 + LinkSettings().bits(.template, sharedBy: 20)
+        #expect(abs(Double(linked.graph.weight(0, 1) ?? 0) - expected) < 0.01)
+    }
+
     /// A value shared by many accounts links each to a bounded number of others, with its
     /// weight scaled so the group still holds together.
     @Test func largeGroupsAreSparsifiedButStayOneCluster() throws {
