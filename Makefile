@@ -4,7 +4,8 @@
 #   make test    build and run every test, plus the format lint
 #   make bench   release build; full analyze pass vs DuckDB on a ~1 GB log, and
 #                trawl capture vs tshark on a ~1 GB capture; BENCH_STAGES=tail runs trawl tail
-#                on a log written at TAIL_RATE lines/s for TAIL_SECONDS (alert delay, memory)
+#                on a log written at TAIL_RATE lines/s for TAIL_SECONDS (alert delay, memory);
+#                BENCH_STAGES=link links BENCH_LINK_ACCOUNTS synthetic accounts (time, peak memory)
 #   make fuzz    libFuzzer (with AddressSanitizer) over the capture parsers for FUZZ_SECONDS
 #
 # System libraries are installed with apt-get when missing (as root).
@@ -30,6 +31,8 @@ BENCH_STAGES ?= logs,capture
 TAIL_SECONDS ?= 600
 TAIL_RATE    ?= 50000
 TAIL_SPEED   ?= 1
+# Accounts the link stage (BENCH_STAGES=link, not run by default) links.
+BENCH_LINK_ACCOUNTS ?= 1000000
 # Best of this many runs of each measurement (the 2-core VM varies by ±15% run to run).
 BENCH_RUNS   ?= 2
 FUZZ_SECONDS ?= 60
@@ -71,7 +74,7 @@ bench: deps
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark; \
 	  else echo "tshark missing (not root): the capture bench skips the tshark comparison"; fi; };; esac
 	.build/release/TrawlBench --bytes $(BENCH_BYTES) --trawl .build/release/trawl --runs $(BENCH_RUNS) \
-	  --capture-bytes $(BENCH_CAPTURE_BYTES) --stages $(BENCH_STAGES) \
+	  --capture-bytes $(BENCH_CAPTURE_BYTES) --stages $(BENCH_STAGES) --link-accounts $(BENCH_LINK_ACCOUNTS) \
 	  --tail-seconds $(TAIL_SECONDS) --tail-rate $(TAIL_RATE) --tail-speed $(TAIL_SPEED)
 
 # The TrawlCaptureFuzz target, built into its own folder with -sanitize=fuzzer,address and

@@ -4,7 +4,7 @@
 // and `trawl capture` on a generated capture against tshark computing JA3.
 //
 //   TrawlBench --bytes 1000000000 --trawl .build/release/trawl [--dir bench-data]
-//              [--capture-bytes 1000000000] [--stages logs,capture]
+//              [--capture-bytes 1000000000] [--stages logs,capture,tail,link] [--link-accounts 1000000]
 //
 // The tail stage (not in the default stages: it runs for --tail-seconds, 600 by default)
 // writes a log at --tail-rate lines/s while `trawl tail` follows it (see TailBench.swift).
@@ -14,7 +14,8 @@
 // peak RSS for 50,000 accounts (target <= 1 GiB), and with the world's GeoIP database:
 // uncached lookups/s and trawl(--geoip) / trawl(plain) (target <= 1.3); for the capture:
 // packets/s and MB/s of `trawl capture FILE > /dev/null` and tshark's time over it
-// (target: tshark / trawl >= 10).
+// (target: tshark / trawl >= 10); for linking (`--stages link`, see LinkBench.swift): the
+// time and peak RSS to link `--link-accounts` synthetic accounts (target: minutes, bounded).
 
 import Foundation
 import TrawlCapture
@@ -38,6 +39,7 @@ struct Options {
     var tailSpeed = 1.0
     /// tail's --evaluate-every (nil: its default).
     var tailEvaluateEvery: Double?
+    var linkAccounts = 1_000_000
 }
 
 func parseOptions() -> Options {
@@ -56,10 +58,12 @@ func parseOptions() -> Options {
         case "--tail-rate": o.tailRate = Int(args.next() ?? "") ?? o.tailRate
         case "--tail-speed": o.tailSpeed = Double(args.next() ?? "") ?? o.tailSpeed
         case "--tail-evaluate-every": o.tailEvaluateEvery = Double(args.next() ?? "")
+        case "--link-accounts": o.linkAccounts = Int(args.next() ?? "") ?? o.linkAccounts
         case "-h", "--help":
             print(
-                "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture,tail]\n"
-                    + "                  [--tail-seconds S] [--tail-rate LINES_PER_S] [--tail-speed EVENT_TIME_FACTOR] [--tail-evaluate-every S]"
+                "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture,tail,link]\n"
+                    + "                  [--tail-seconds S] [--tail-rate LINES_PER_S] [--tail-speed EVENT_TIME_FACTOR] [--tail-evaluate-every S]\n"
+                    + "                  [--link-accounts N]"
             )
             exit(0)
         default:
@@ -324,3 +328,4 @@ if o.stages.contains("logs") {
 
 if o.stages.contains("capture") { try CaptureBench(options: o).run() }
 if o.stages.contains("tail") { try TailBench(options: o).run() }
+if o.stages.contains("link") { try LinkBench(accounts: o.linkAccounts).run() }

@@ -252,7 +252,14 @@ private struct ClusterWriter {
     let runID: Int64
 
     private func audit(_ id: Int64, _ action: String, _ field: String?, _ old: String?, _ new: String?) throws {
-        try CaseStore.audit(db, caseID: id, at: time, actor: actor, action: action, field: field, old: old, new: new)
+        try run(
+            "INSERT INTO audit (case_id, at, actor, action, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [id, time, actor, action, field, old, new])
+    }
+
+    /// Runs a statement, prepared once per connection (a run writes thousands of member rows).
+    private func run(_ sql: String, _ arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
     }
 
     /// A subject for a new case: `cluster-` and 12 hex digits of a hash of its members
@@ -281,12 +288,13 @@ private struct ClusterWriter {
                 """,
             arguments: [subject, p.score, p.score, p.title, StorageFormat.json(p.tags), p.firstDay, p.day, time, time])
         let id = db.lastInsertedRowID
+        // One bound row per member (scores stay exact doubles, compared as stored on a rerun).
         for m in p.members {
-            try db.execute(
-                sql: """
-                    INSERT INTO cluster_member (case_id, account_id, first_day, last_day, score, flagged, active)
-                    VALUES (?, ?, ?, ?, ?, ?, 1)
-                    """, arguments: [id, m.accountID, p.firstDay, p.day, m.score, m.flagged])
+            try run(
+                """
+                INSERT INTO cluster_member (case_id, account_id, first_day, last_day, score, flagged, active)
+                VALUES (?, ?, ?, ?, ?, ?, 1)
+                """, [id, m.accountID, p.firstDay, p.day, m.score, m.flagged])
         }
         try writeDay(id, p)
         try writeLinks(id, p)
@@ -300,8 +308,8 @@ private struct ClusterWriter {
     }
 
     func merge(_ other: Int64, into target: Int64) throws {
-        try db.execute(sql: "UPDATE abuse_case SET merged_into = ?, updated_at = ? WHERE id = ?", arguments: [target, time, other])
-        try db.execute(sql: "UPDATE cluster_member SET active = 0 WHERE case_id = ?", arguments: [other])
+        try run("UPDATE abuse_case SET merged_into = ?, updated_at = ? WHERE id = ?", [target, time, other])
+        try run("UPDATE cluster_member SET active = 0 WHERE case_id = ?", [other])
         try audit(other, "merged", "merged_into", nil, String(target))
         try audit(target, "merged", "absorbed", nil, String(other))
     }
@@ -320,7 +328,7 @@ private struct ClusterWriter {
     }
 
     private func writeLinks(_ id: Int64, _ p: PreparedCluster) throws {
-        try db.execute(sql: "DELETE FROM cluster_link WHERE case_id = ? AND day = ?", arguments: [id, p.day])
+        try run("DELETE FROM cluster_link WHERE case_id = ? AND day = ?", [id, p.day])
         // One statement for the input's rows, bound as one JSON array (values stay bound data).
         try db.execute(
             sql: """
@@ -378,18 +386,17 @@ private struct ClusterWriter {
             if let old, old.first == first, old.last == last, old.score == score, old.flagged == flagged, old.active { continue }
             if old?.active != true { added += 1 }
             memberRows += 1
-            try db.execute(
-                sql: """
-                    INSERT INTO cluster_member (case_id, account_id, first_day, last_day, score, flagged, active)
-                    VALUES (?, ?, ?, ?, ?, ?, 1)
-                    ON CONFLICT (case_id, account_id) DO UPDATE SET first_day = excluded.first_day,
-                        last_day = excluded.last_day, score = excluded.score, flagged = excluded.flagged, active = 1
-                    """, arguments: [id, m.accountID, first, last, score, flagged])
+            try run(
+                """
+                INSERT INTO cluster_member (case_id, account_id, first_day, last_day, score, flagged, active)
+                VALUES (?, ?, ?, ?, ?, ?, 1)
+                ON CONFLICT (case_id, account_id) DO UPDATE SET first_day = excluded.first_day,
+                    last_day = excluded.last_day, score = excluded.score, flagged = excluded.flagged, active = 1
+                """, [id, m.accountID, first, last, score, flagged])
         }
         for (account, old) in stored where old.active && !inCluster.contains(account) {
             left += 1
-            try db.execute(
-                sql: "UPDATE cluster_member SET active = 0 WHERE case_id = ? AND account_id = ?", arguments: [id, account])
+            try run("UPDATE cluster_member SET active = 0 WHERE case_id = ? AND account_id = ?", [id, account])
         }
         if added > 0 || left > 0 {
             changes.append(("members", "\(wasActive) accounts", "\(p.members.count) accounts (+\(added) -\(left))"))

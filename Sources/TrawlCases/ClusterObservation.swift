@@ -60,7 +60,7 @@ public struct ClusterObservation: Sendable, Equatable {
     }
 
     /// Links kept per cluster and input, and members named per link.
-    public static let maximumLinks = 200
+    public static let maximumLinks = 100
     public static let maximumAccountsPerLink = 50
 
     /// The observation of a linker's cluster: members with their own scores, and its

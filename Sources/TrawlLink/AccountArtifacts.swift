@@ -62,8 +62,14 @@ public struct ArtifactCollector: Sendable {
 
     /// Adds one day of the account.
     public mutating func add(_ s: AccountDayState, day: Int32) {
-        addresses.merge(s.lifetimes)
-        link.merge(s.link)
+        if firstDay == .max {
+            // The first day is taken as it is (a copy shares its storage): most accounts have one.
+            addresses = s.lifetimes
+            link = s.link
+        } else {
+            addresses.merge(s.lifetimes)
+            link.merge(s.link)
+        }
         if let p = s.prompts {
             for k in p.analysis.keys where templates.count < Self.templateKeys { templates.insert(k) }
         }

@@ -37,9 +37,13 @@ public struct GraphStatistics: Sendable, Equatable, Codable {
     public var artifacts = 0
     /// Distinct values held by at least two accounts and at most their kind's hub limit.
     public var sharedValues = 0
-    /// Distinct values pruned as hubs (held by more accounts than their kind's hub limit).
+    /// Distinct values pruned as hubs (held by more accounts than their kind's hub limit),
+    /// counted among the accounts that have some direct link for supporting kinds.
     public var hubValues = 0
-    /// Account pairs credited with evidence, before `minimumEdgeBits`.
+    /// Networks held by more accounts than the network hub limit (a carrier's CGNAT pool, a
+    /// university NAT): every address and hour inside them is pruned too.
+    public var crowdedNetworks = 0
+    /// Account pairs with direct evidence (the candidate links), before the minimums.
     public var candidatePairs = 0
     public var edges = 0
 }
@@ -61,14 +65,16 @@ public struct NetworkCrowds: Sendable {
 /// First the network keys are counted (how crowded each network is). Then keys are split
 /// into shards by hash; per shard, the (key, account) postings are sorted, and each group
 /// of accounts holding one value credits every pair of them (or, for a group larger than
-/// `pairsPerMember + 1`, each account's `pairsPerMember` neighbours in the group) with the
-/// value's bits, in the lane of its kind when the kind is capped. Shards run on all cores;
-/// their pair sums are added into one table, in fixed point, so the result does not
-/// depend on the order they finish in.
+/// `pairsPerMember + 1`, `pairsPerMember / 2` pairs drawn by hash per account) with the
+/// value's bits, in the lane of its kind when the kind is capped. Direct kinds go first;
+/// then supporting kinds credit only pairs that already have `minimumDirectBits` (no other
+/// pair can become a link), among the accounts that have such a pair, while every holder
+/// still counts for a value's rarity. Shards run on all cores; their pair sums are added in
+/// fixed point, so the result does not depend on the order they finish in.
 /// - Complexity: O(P log P) for P postings, plus O(Σ min(n², n·pairsPerMember)) over the
 ///   shared values' group sizes n (a value of more than `hubLimit` accounts costs only
-///   its sort). Memory: the postings of one shard per core and one table entry (28 bytes)
-///   per candidate pair.
+///   its sort). Memory: the postings of one shard per core and one table entry (20 bytes,
+///   at most 70% full) per candidate link.
 public enum AccountGraphBuilder {
     public static func build(_ table: ArtifactTable, settings: LinkSettings) -> (graph: AccountGraph, statistics: GraphStatistics) {
         let (graph, statistics, _) = buildWithCrowds(table, settings: settings)
@@ -83,17 +89,52 @@ public enum AccountGraphBuilder {
         stats.accounts = table.accountCount
         stats.artifacts = table.keys.count
         let crowds = networkCrowds(table)
-        let shards = max(1, settings.shards)
         let lanes = settings.lanes
+        // Direct evidence first: only pairs that have some can become links, so supporting
+        // evidence (networks, hours, clients, templates: the most shared values) is then
+        // credited to those pairs alone, and the table holds no pair that cannot be a link.
+        let direct = PairTable.units(settings.minimumDirectBits)
+        let (directPairs, directCounts) = credit(
+            table, settings: settings, crowds: crowds, lanes: lanes, kinds: { lanes[Int($0.rawValue)] < 0 }, within: nil,
+            minimumDirect: direct, accounts: nil)
+        // Only accounts with some direct candidate link take part in the second pass: most
+        // accounts (people with their own address, sessions and card) have none.
+        let candidates = directPairs.accounts(count: table.accountCount, minimumTotal: direct)
+        let (supportingPairs, supportingCounts) = credit(
+            table, settings: settings, crowds: crowds, lanes: lanes, kinds: { lanes[Int($0.rawValue)] >= 0 }, within: directPairs,
+            minimumDirect: direct, accounts: candidates)
+        var pairs = directPairs
+        pairs.add(supportingPairs)
+        stats.crowdedNetworks = crowds.accounts.values.filter { $0 > settings[.network].hubLimit }.count
+        stats.sharedValues = directCounts.shared + supportingCounts.shared
+        stats.hubValues = directCounts.hubs + supportingCounts.hubs
+        stats.candidatePairs = pairs.count
+        var caps = [Double](repeating: 0, count: LinkSettings.maximumCappedKinds)
+        for (k, lane) in lanes.enumerated() where lane >= 0 { caps[lane] = settings.kinds[k].cap ?? 0 }
+        let graph = pairs.graph(
+            nodeCount: table.accountCount, minimum: settings.minimumEdgeBits, direct: settings.minimumDirectBits,
+            maximum: settings.maximumEdgeBits, caps: caps)
+        stats.edges = graph.edgeCount
+        return (graph, stats, crowds)
+    }
+
+    /// Credits the pairs sharing values of the given kinds, shard by shard on all cores.
+    /// With `within`, only pairs it holds with at least `minimumDirect` (its total) are
+    /// credited; it is only read.
+    private static func credit(
+        _ table: ArtifactTable, settings: LinkSettings, crowds: NetworkCrowds, lanes: [Int], kinds: (ArtifactKind) -> Bool,
+        within: PairTable?, minimumDirect: UInt32, accounts: [Bool]?
+    ) -> (PairTable, (shared: Int, hubs: Int)) {
+        let shards = max(1, settings.shards)
+        let selected = ArtifactKind.allCases.map(kinds)
         let total = Mutex(PairTable())
         let counts = Mutex((shared: 0, hubs: 0))
         _ = concurrentMap(count: shards) { shard -> Int in
             var postings: [Posting] = []
-            postings.reserveCapacity(table.keys.count / shards + 1024)
             for a in 0..<table.accountCount {
                 for i in table.offsets[a]..<table.offsets[a + 1] {
                     let key = table.keys[i]
-                    if Self.shard(key, shards) == shard { postings.append(Posting(key: key, account: UInt32(a))) }
+                    if selected[Int(key & 7)] && Self.shard(key, shards) == shard { postings.append(Posting(key: key, account: UInt32(a))) }
                 }
             }
             postings.sort { $0.key != $1.key ? $0.key < $1.key : $0.account < $1.account }
@@ -111,9 +152,15 @@ public enum AccountGraphBuilder {
                     let bits = settings.bits(kind, sharedBy: n, networkAccounts: crowds.accounts(around: key))
                     if bits > 0 {
                         shared += 1
+                        // Every holder counts for the value's rarity; only candidates are credited.
                         group.removeAll(keepingCapacity: true)
-                        for p in start..<end { group.append(postings[p].account) }
-                        credit(group, bits: bits, key: key, lane: lanes[Int(kind.rawValue)], settings: settings, into: &pairs)
+                        for p in start..<end where accounts?[Int(postings[p].account)] ?? true { group.append(postings[p].account) }
+                        if group.count >= 2 {
+                            credit(
+                                group, bits: bits, key: key, lane: lanes[Int(kind.rawValue)], settings: settings, into: &pairs,
+                                within: within,
+                                minimumDirect: minimumDirect)
+                        }
                     } else if n > settings[kind].hubLimit {
                         hubs += 1
                     }
@@ -125,26 +172,24 @@ public enum AccountGraphBuilder {
                 $0.shared += shared
                 $0.hubs += hubs
             }
+            // Each shard's sums join the call's own table (never `within`, which the other
+            // shards are reading), so at most one shard table per core is alive at once.
             total.withLock { $0.add(pairs) }
             return 0
         }
-        let pairs = total.withLock { t in
+        let sum = total.withLock { t in
             var taken = PairTable()
             swap(&taken, &t)
             return taken
         }
-        (stats.sharedValues, stats.hubValues) = counts.withLock { ($0.shared, $0.hubs) }
-        stats.candidatePairs = pairs.count
-        var caps = [Double](repeating: 0, count: LinkSettings.maximumCappedKinds)
-        for (k, lane) in lanes.enumerated() where lane >= 0 { caps[lane] = settings.kinds[k].cap ?? 0 }
-        let graph = pairs.graph(
-            nodeCount: table.accountCount, minimum: settings.minimumEdgeBits, direct: settings.minimumDirectBits,
-            maximum: settings.maximumEdgeBits, caps: caps)
-        stats.edges = graph.edgeCount
-        return (graph, stats, crowds)
+        return (sum, counts.withLock { $0 })
     }
 
-    @inline(__always) static func shard(_ key: UInt64, _ shards: Int) -> Int { Int(mix64(key) % UInt64(shards)) }
+    /// The shard of a key: its hashed low bits mapped onto `0..<shards` with one multiply
+    /// (Lemire's "fastrange"; every pass over the postings asks this of every key).
+    @inline(__always) static func shard(_ key: UInt64, _ shards: Int) -> Int {
+        Int((UInt64(UInt32(truncatingIfNeeded: key >> 3)) &* UInt64(shards)) >> 32)
+    }
 
     /// Accounts per network (network keys held by at least two accounts).
     static func networkCrowds(_ table: ArtifactTable) -> NetworkCrowds {
@@ -171,13 +216,18 @@ public enum AccountGraphBuilder {
 
     /// Credits the pairs of one group of accounts (ascending) sharing a value.
     private static func credit(
-        _ group: [UInt32], bits: Double, key: UInt64, lane: Int, settings: LinkSettings, into pairs: inout PairTable
+        _ group: [UInt32], bits: Double, key: UInt64, lane: Int, settings: LinkSettings, into pairs: inout PairTable,
+        within: PairTable?, minimumDirect: UInt32
     ) {
         let n = group.count
         let limit = settings.pairsPerMember
+        @inline(__always) func add(_ a: UInt32, _ b: UInt32, _ w: UInt32) {
+            if let within, within.total(a, b).map({ $0 < minimumDirect }) ?? true { return }
+            pairs.add(a, b, w, lane: lane)
+        }
         if n - 1 <= limit {
             let w = PairTable.units(bits)
-            for i in 0..<n { for j in (i + 1)..<n { pairs.add(group[i], group[j], w, lane: lane) } }
+            for i in 0..<n { for j in (i + 1)..<n { add(group[i], group[j], w) } }
             return
         }
         // A large group: each account links to `limit / 2` others drawn by hash (seeded by
@@ -190,7 +240,7 @@ public enum AccountGraphBuilder {
             for step in 1...half {
                 var j = Int(mix64(key ^ UInt64(i) << 32 ^ UInt64(step)) % UInt64(n - 1))
                 if j >= i { j += 1 }
-                pairs.add(group[i], group[j], w, lane: lane)
+                add(group[i], group[j], w)
             }
         }
     }
@@ -239,6 +289,29 @@ struct PairTable: Sendable {
         let shift = UInt64(16 * lane)
         let sum = (packed >> shift & 0xFFFF) + (addend >> shift & 0xFFFF)
         return packed & ~(0xFFFF << shift) | min(sum, 0xFFFF) << shift
+    }
+
+    /// Which of `count` accounts are in a pair whose total is at least `minimumTotal`.
+    func accounts(count: Int, minimumTotal: UInt32) -> [Bool] {
+        var out = [Bool](repeating: false, count: count)
+        for i in keys.indices where keys[i] != Self.empty && totals[i] >= minimumTotal {
+            out[Int(keys[i] >> 32)] = true
+            out[Int(keys[i] & 0xFFFF_FFFF)] = true
+        }
+        return out
+    }
+
+    /// The total (uncapped kinds' sum) of a pair, or `nil` when the table does not hold it.
+    @inline(__always) func total(_ a: UInt32, _ b: UInt32) -> UInt32? {
+        let key = a < b ? UInt64(a) << 32 | UInt64(b) : UInt64(b) << 32 | UInt64(a)
+        let mask = keys.count - 1
+        var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
+        while true {
+            let k = keys[i]
+            if k == key { return totals[i] }
+            if k == Self.empty { return nil }
+            i = (i + 1) & mask
+        }
     }
 
     /// The slot of `key`, inserted when new.

@@ -15,8 +15,8 @@
 /// the sum over everything they share, each supporting kind's sum capped at its cap, the
 /// whole capped at `maximumEdgeBits`. A link needs at least `minimumDirectBits` of direct
 /// evidence and `minimumEdgeBits` in all: supporting evidence alone, however much, links
-/// no one, and neither does one coincidence, while many artifacts shared by the same
-/// accounts add up.
+/// no one, nor does a value that many others share, while many artifacts shared by the
+/// same accounts add up.
 ///
 /// **Clusters** are communities of the weighted graph under the Constant Potts Model with
 /// resolution `resolution` (see ``CommunityDetector``): roughly, sets of accounts whose

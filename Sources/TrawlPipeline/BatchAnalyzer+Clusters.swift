@@ -95,7 +95,7 @@ public struct ClusterLine: Sendable, Codable, Equatable {
     public var members: [Member]
     public var reasons: [ScoreLine.Reason]
     public var features: [String: FeatureValue]
-    /// The strongest shared values (at most 200).
+    /// The strongest shared values (at most 100).
     public var links: [Link]
 
     init(_ c: ClusterObservation, clusterID: String?) {

@@ -11,8 +11,9 @@ struct DemoCommand: ParsableCommand {
         abstract: "Simulate a small world, analyse it and show the top cases.",
         discussion: """
             Writes DIR/world (logs, registry, labels), analyses it into DIR/trawl.sqlite with
-            scores in DIR/scores.jsonl, prints the highest-scoring cases with their
-            explanations and the detection quality against the world's labels.
+            scores in DIR/scores.jsonl, prints the highest-scoring account cases and cluster
+            cases (linked accounts) with their explanations, and the detection quality against
+            the world's labels.
 
             Example:
               trawl demo --dir demo
@@ -43,7 +44,7 @@ struct DemoCommand: ParsableCommand {
         Terminal.printSummary(outcome.summary)
 
         let store = try CaseStore(path: options.databasePath)
-        var filter = CaseFilter()
+        var filter = CaseFilter(kind: .account)
         filter.limit = top
         let cases = try store.listCases(filter)
         Terminal.say("\ntop \(cases.count) of \(outcome.summary.flaggedAccounts) flagged accounts:")
@@ -57,6 +58,20 @@ struct DemoCommand: ParsableCommand {
                 }
             }
         }
+        let clusters = try store.listCases(CaseFilter(kind: .cluster, limit: 3))
+        Terminal.say("\ntop \(clusters.count) of \(outcome.summary.flaggedClusters) flagged clusters of linked accounts:")
+        for c in clusters {
+            Terminal.say(String(format: "\ncase %lld  score %.3f  ", c.id, c.score) + "\(c.subject): \(c.members ?? 0) accounts")
+            guard let detail = try store.caseDetail(id: c.id)?.cluster, let day = detail.days.last else { continue }
+            for h in day.hits {
+                Terminal.say(String(format: "  %+5.2f ", h.weight) + "\(h.ruleID): \(TerminalText.sanitize(h.explanation, limit: 140))")
+            }
+            for l in detail.links.prefix(3) {
+                Terminal.say(
+                    "  linked by \(l.kind) \(TerminalText.sanitize(l.value, limit: 60)): \(l.accounts.count) accounts"
+                        + String(format: " (%.1f bits each pair)", l.bits))
+            }
+        }
         let labels = try EvaluateCommand.groundTruth(world)
         Terminal.say(
             "\ndetection quality against the world's labels:\n" + QualityReport.evaluate(scores: outcome.scores, labels: labels).text)
@@ -66,6 +81,7 @@ struct DemoCommand: ParsableCommand {
             case store: \(options.databasePath)   scores: \(options.scoresPath!)
             next: trawl cases list --db \(options.databasePath)
                   trawl cases show \(cases.first?.id ?? 1) --db \(options.databasePath)
+                  trawl cases show \(clusters.first?.id ?? 1) --db \(options.databasePath)   (a cluster)
             """)
     }
 }

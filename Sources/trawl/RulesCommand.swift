@@ -91,7 +91,8 @@ struct RulesCommand: ParsableCommand {
                             features: r.features))
                 } else {
                     Terminal.say(
-                        String(format: "%+6.2f  %@  %@", r.weight, r.id.padding(toLength: 34, withPad: " ", startingAt: 0), r.title))
+                        String(format: "%+6.2f  %@  %@", r.weight, r.id.padding(toLength: 34, withPad: " ", startingAt: 0), r.title)
+                            + (r.scope == .cluster ? " [cluster]" : ""))
                 }
             }
         }

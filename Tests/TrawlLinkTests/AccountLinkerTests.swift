@@ -74,7 +74,7 @@ import TrawlModel
         }
         // 300 strangers behind one NAT do not become one cluster; the /24 is a pruned hub.
         #expect(!clusters.contains { $0.filter { $0.hasPrefix("person") }.count > 10 })
-        #expect(result.statistics.hubValues >= 1)
+        #expect(result.statistics.crowdedNetworks == 1)
         // The evidence of an operator's cluster names its pool, sessions, card and signup.
         let op = try #require(result.clusters.first { accounts[$0.members[0]].accountID.hasPrefix("op1") })
         #expect(op.sharedCount(.session) > 0 && op.sharedCount(.address) > 0)
@@ -113,6 +113,23 @@ import TrawlModel
         let paid = (0..<6).map { Self.account("a\($0)", shared + [.payment("pf-shared")]) }
         let linked = try AccountLinker().link(paid)
         #expect(linked.clusters.map(\.members) == [Array(0..<6)])
+    }
+
+    /// A supporting value's rarity counts every account that holds it, not only the
+    /// accounts with a direct link: a template 300 accounts fill adds nothing to the card
+    /// two of them share.
+    @Test func rarityCountsEveryHolder() throws {
+        let template = LinkArtifact.template(1 << 63 | 42)
+        var accounts = [Self.account("a", [.payment("pf-ab"), template]), Self.account("b", [.payment("pf-ab"), template])]
+        for k in 0..<298 { accounts.append(Self.account("other-\(k)", [template, .payment("pf-\(k)")])) }
+        let result = try AccountLinker().link(accounts)
+        #expect(result.graph.edgeCount == 1)
+        #expect(result.graph.weight(0, 1) == 14)  // the card alone: 2 × log2(256 / 2)
+        // Held by 20 accounts instead, the template adds its (capped) bits.
+        let few = Array(accounts.prefix(20))
+        let linked = try AccountLinker().link(few)
+        let expected = 14 + LinkSettings().bits(.template, sharedBy: 20)
+        #expect(abs(Double(linked.graph.weight(0, 1) ?? 0) - expected) < 0.01)
     }
 
     /// A value shared by many accounts links each to a bounded number of others, with its

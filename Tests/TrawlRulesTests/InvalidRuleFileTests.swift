@@ -39,7 +39,7 @@ struct InvalidRuleFixture: Sendable, CustomStringConvertible {
 struct InvalidRuleFileTests {
     static let required = [
         "yaml_syntax", "unknown_key", "missing_when", "unknown_feature", "type_mismatch", "unclosed_paren",
-        "bad_in_list", "duplicate_id", "unknown_placeholder", "weight_not_number",
+        "bad_in_list", "duplicate_id", "unknown_placeholder", "weight_not_number", "wrong_scope",
     ]
 
     @Test func everyRequiredReasonHasAFixture() {
