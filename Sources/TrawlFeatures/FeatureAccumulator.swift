@@ -42,7 +42,6 @@ public struct FeatureAccumulator: Sendable {
     private struct Working: Sendable {
         var state = AccountDayState()
         var userAgents = TopKCounter<UInt32>(capacity: 16)
-        var ja4s = TopKCounter<UInt32>(capacity: 8)
         var planID: UInt32 = 0
         var planSeenAt: Timestamp = .min
     }
@@ -77,6 +76,10 @@ public struct FeatureAccumulator: Sendable {
     private var prompts: PromptAnalyzer?
     /// Prompt texts kept per account-day as evidence (`analyze --keep-samples`).
     public let keepSamples: Int
+    /// The text of every JA4 the log named, by stable hash (for `AccountDayState.topJA4s`).
+    public private(set) var ja4Names: [UInt64: String] = [:]
+    /// Whether an interned JA4 is in `ja4Names` yet, by interned id.
+    private var ja4Named: [Bool] = []
 
     public init(
         plans: PlanCatalog, enricher: (any AddressEnricher)? = nil, connections: (any ConnectionLookup)? = nil,
@@ -145,7 +148,7 @@ public struct FeatureAccumulator: Sendable {
                 ja4Hash: ja4Hash,
                 modelCap: cap)
             if e.userAgent != 0 { working[slot].userAgents.add(e.userAgent) }
-            if e.ja4 != 0 { working[slot].ja4s.add(e.ja4) }
+            if e.ja4 != 0 { nameJA4(e.ja4, interner) }
             if e.org != 0 { working[slot].state.noteOrg(hash: interner.hash(e.org)) }
             if e.model != 0 {
                 let hour = Int(max(0, min(e.ts - dayStart, TimestampParser.millisPerDay - 1)) / 3_600_000)
@@ -213,6 +216,16 @@ public struct FeatureAccumulator: Sendable {
             } else if e.flags.contains(.simhashKnown) {
                 p.addSimHash(e.promptSimhash, ts: e.ts)
             }
+        }
+    }
+
+    /// Notes the text of an interned JA4 under its stable hash, once per id.
+    @inline(__always) private mutating func nameJA4(_ id: UInt32, _ interner: StringInterner) {
+        let i = Int(id)
+        if i >= ja4Named.count { ja4Named.append(contentsOf: repeatElement(false, count: i + 1 - ja4Named.count)) }
+        if !ja4Named[i] {
+            ja4Named[i] = true
+            ja4Names[interner.hash(id)] = interner.string(id)
         }
     }
 
@@ -290,7 +303,6 @@ public struct FeatureAccumulator: Sendable {
                 accounts[accountID] = account
             }
             w.state.topUserAgents = w.userAgents.mapKeys { interner.string($0) }
-            w.state.topJA4s = w.ja4s.mapKeys { interner.string($0) }
             if w.planID != 0 { w.state.notePlan(interner.string(w.planID), at: w.planSeenAt) }
             let day = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
             parts[account.part].append(AccountDayKey(accountID: account.name, day: day), w.state)

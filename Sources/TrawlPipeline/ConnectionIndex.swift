@@ -18,12 +18,16 @@ public final class ConnectionIndex: ConnectionLookup {
     private let byClient: [Endpoint: [Entry]]
     public let windowMillis: Int64
     public let connectionCount: Int
+    /// The text of every JA4 of the captures, by stable hash.
+    public let ja4Names: [UInt64: String]
 
     /// - Parameter stacks: the TLS stack table that names each connection's stack (none without it).
     public init(records: [CaptureRecord], windowMillis: Int64, stacks: TLSStackTable? = nil) {
         var byClient: [Endpoint: [Entry]] = [:]
+        var names: [UInt64: String] = [:]
         for r in records {
             let ja4 = r.firstTLS.map { stableHash($0.ja4) } ?? 0
+            if let text = r.firstTLS?.ja4, names[ja4] == nil { names[ja4] = text }
             let stack = r.firstTLS.flatMap { stacks?.stack(ofJA4: $0.ja4) }.map { Int16($0) } ?? -1
             let tunnel = r.syn?.tunnelHint != nil
             let os = r.syn?.osGuess.map { OSFamily.fromSYNFamily($0.family) } ?? .unknown
@@ -35,6 +39,7 @@ public final class ConnectionIndex: ConnectionLookup {
         self.byClient = byClient
         self.windowMillis = windowMillis
         connectionCount = records.count
+        ja4Names = names
     }
 
     public func connection(client: IPAddress, port: Int32, at ts: Timestamp) -> CapturedConnection? {
