@@ -10,26 +10,34 @@
 /// tabs stay (the report shows multi-line text in pre-wrapped blocks).
 public enum HTMLText {
     /// The escaped text.
-    /// - Complexity: O(n) in the text's scalars.
+    /// - Complexity: O(n) in the text's scalars; ASCII is copied byte by byte.
     public static func escape(_ text: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 16)
+        func append(_ s: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        }
         for s in text.unicodeScalars {
-            switch s.value {
-            case 0x26: out += "&amp;"
-            case 0x3C: out += "&lt;"
-            case 0x3E: out += "&gt;"
-            case 0x22: out += "&quot;"
-            case 0x27: out += "&#39;"
-            case 0x09, 0x0A: out.unicodeScalars.append(s)
-            case 0x00..<0x20: out.unicodeScalars.append(Unicode.Scalar(0x2400 + s.value)!)
-            case 0x7F: out += "\u{2421}"
-            case 0x80...0x9F, 0x2028, 0x2029: out += codePoint(s)
-            default:
-                if s.properties.generalCategory == .format { out += codePoint(s) } else { out.unicodeScalars.append(s) }
+            let v = s.value
+            if v < 0x80 {
+                switch v {
+                case 0x26: append("&amp;")
+                case 0x3C: append("&lt;")
+                case 0x3E: append("&gt;")
+                case 0x22: append("&quot;")
+                case 0x27: append("&#39;")
+                case 0x09, 0x0A: out.append(UInt8(v))
+                case 0x00..<0x20: UTF8.encode(Unicode.Scalar(0x2400 + v)!) { out.append($0) }
+                case 0x7F: append("\u{2421}")
+                default: out.append(UInt8(v))
+                }
+            } else if v <= 0x9F || v == 0x2028 || v == 0x2029 || s.properties.generalCategory == .format {
+                out.append(contentsOf: codePoint(s).utf8)
+            } else {
+                UTF8.encode(s) { out.append($0) }
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `[U+202E]`.

@@ -99,7 +99,7 @@ extension AccountDayState {
             w.int(m.first)
             for h in 0..<24 { w.varint(UInt64(m.hours[h])) }
         }
-        topJA4s.encode(to: &w) { w, ja4 in w.string(ja4) }
+        topJA4s.encode(to: &w) { w, ja4 in w.fixed64(ja4) }
         link.encode(to: &w)
     }
 
@@ -171,7 +171,7 @@ extension AccountDayState {
             guard models.last.map({ $0.model < m.model }) ?? true else { throw r.fail("models out of order") }
             models.append(m)
         }
-        topJA4s = try TopKCounter(from: &r) { r in try r.string() }
+        topJA4s = try TopKCounter(from: &r) { r in try r.fixed64() }
         link = try LinkDayState(from: &r)
     }
 }

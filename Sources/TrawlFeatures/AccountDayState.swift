@@ -39,8 +39,9 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
     public var ja4s = DistinctCountSketch()
     public var topIPs = TopKCounter<IPAddress>(capacity: 32)
     public var topUserAgents = TopKCounter<String>(capacity: 16)
-    /// JA4 fingerprints the log reported (filled from the accumulator's interned counts).
-    public var topJA4s = TopKCounter<String>(capacity: 8)
+    /// Requests per JA4 fingerprint (the log's, or the joined capture's), by the JA4 text's
+    /// stable hash: no string per account-day (`FeatureExtractor.ja4Names` names them).
+    public var topJA4s = TopKCounter<UInt64>(capacity: 8)
     /// Requests per UTC hour of the day.
     public var hourHistogram = InlineCounts<24, UInt32>()
     /// One bit per UTC minute of the day with at least one request.
@@ -127,7 +128,10 @@ public struct AccountDayState: Sendable, Equatable, Mergeable {
             sessions.insert(hash: sessionHash)
             link.sessions.add(hash: sessionHash, NoValue())
         }
-        if ja4Hash != 0 { ja4s.insert(hash: ja4Hash) }
+        if ja4Hash != 0 {
+            ja4s.insert(hash: ja4Hash)
+            topJA4s.add(ja4Hash)
+        }
         topIPs.add(e.clientIP)
 
         let offset = max(0, min(e.ts - dayStart, TimestampParser.millisPerDay - 1))

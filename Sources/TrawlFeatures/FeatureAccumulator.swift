@@ -44,7 +44,6 @@ public struct FeatureAccumulator: Sendable {
         var userAgents = TopKCounter<UInt32>(capacity: 16)
         /// (User-Agent id << 32 | JA4 id) pairs, for `LinkDayState.clients`.
         var clients = TopKCounter<UInt64>(capacity: LinkDayState.clientCapacity)
-        var ja4s = TopKCounter<UInt32>(capacity: 8)
         var planID: UInt32 = 0
         var planSeenAt: Timestamp = .min
     }
@@ -86,6 +85,10 @@ public struct FeatureAccumulator: Sendable {
     public var periodMillis: Int64 = TimestampParser.millisPerDay {
         didSet { precondition(periodMillis > 0 && TimestampParser.millisPerDay % periodMillis == 0, "a period divides a day") }
     }
+    /// The text of every JA4 the log named, by stable hash (for `AccountDayState.topJA4s`).
+    public private(set) var ja4Names: [UInt64: String] = [:]
+    /// Whether an interned JA4 is in `ja4Names` yet, by interned id.
+    private var ja4Named: [Bool] = []
 
     public init(
         plans: PlanCatalog, enricher: (any AddressEnricher)? = nil, connections: (any ConnectionLookup)? = nil,
@@ -158,7 +161,7 @@ public struct FeatureAccumulator: Sendable {
                 working[slot].userAgents.add(e.userAgent)
                 working[slot].clients.add(UInt64(e.userAgent) << 32 | UInt64(e.ja4))
             }
-            if e.ja4 != 0 { working[slot].ja4s.add(e.ja4) }
+            if e.ja4 != 0 { nameJA4(e.ja4, interner) }
             if e.org != 0 { working[slot].state.noteOrg(hash: interner.hash(e.org)) }
             if e.model != 0 {
                 let hour = Int(max(0, min(e.ts - dayStart, TimestampParser.millisPerDay - 1)) / 3_600_000)
@@ -240,6 +243,16 @@ public struct FeatureAccumulator: Sendable {
             }
         } else if e.flags.contains(.simhashKnown) {
             p.addSimHash(e.promptSimhash, ts: e.ts)
+        }
+    }
+
+    /// Notes the text of an interned JA4 under its stable hash, once per id.
+    @inline(__always) private mutating func nameJA4(_ id: UInt32, _ interner: StringInterner) {
+        let i = Int(id)
+        if i >= ja4Named.count { ja4Named.append(contentsOf: repeatElement(false, count: i + 1 - ja4Named.count)) }
+        if !ja4Named[i] {
+            ja4Named[i] = true
+            ja4Names[interner.hash(id)] = interner.string(id)
         }
     }
 
@@ -327,7 +340,6 @@ public struct FeatureAccumulator: Sendable {
                 clientNames[pair] = made
                 return made
             }
-            w.state.topJA4s = w.ja4s.mapKeys { interner.string($0) }
             if w.planID != 0 { w.state.notePlan(interner.string(w.planID), at: w.planSeenAt) }
             let day = Int32(bitPattern: UInt32(truncatingIfNeeded: key))
             // Swapped out, not copied: a copy retained every array and sketch of the state

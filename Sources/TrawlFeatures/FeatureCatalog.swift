@@ -363,6 +363,17 @@ public struct AccountEvidence: Sendable, Equatable, Codable {
     /// How enrichment classed the client addresses (needs GeoIP).
     public var addressKinds: AddressKindCounts?
     public init() {}
+
+    /// Removes what only case files use (hourly counts, sessions, JA4s, countries, ASNs,
+    /// address kinds), keeping what every stored day has: for accounts with no case.
+    public mutating func removeCaseFileDetail() {
+        requestSessions = nil
+        hourly = nil
+        topJA4s = nil
+        topCountries = nil
+        topASNs = nil
+        addressKinds = nil
+    }
 }
 
 /// Requests by what enrichment data says about their client address, over one account-day.

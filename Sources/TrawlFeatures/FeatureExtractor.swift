@@ -30,6 +30,9 @@ public struct FeatureExtractor: Sendable {
     public var templateSharing = TemplateSharingIndex()
     /// When each model first appeared in the input (`new_model_rush_share`).
     public var modelLaunches = ModelLaunchIndex()
+    /// JA4 texts by stable hash (the logs' and the captures'), for the evidence's top JA4s;
+    /// a JA4 missing here shows as `ja4:` and its hash.
+    public var ja4Names: [UInt64: String] = [:]
     /// Redacts and truncates kept prompt samples before they leave the state.
     public var redactor = Redactor(maxCharacters: 300)
 
@@ -167,7 +170,9 @@ public struct FeatureExtractor: Sendable {
             .map { CountedValue($0.key.description, $0.count) }
         evidence.topUserAgents = Self.top(s.topUserAgents) { $0 }
         evidence.hourly = s.hourHistogram.elements.map(Int.init)
-        if !s.topJA4s.pairs.isEmpty { evidence.topJA4s = Self.top(s.topJA4s) { $0 } }
+        if !s.topJA4s.pairs.isEmpty {
+            evidence.topJA4s = Self.top(s.topJA4s) { ja4Names[$0] ?? "ja4:" + String($0, radix: 16) }
+        }
         if let g = s.geo {
             let countries = Self.top(g.countryRequests) { AddressFacts.countryText($0) ?? "??" }
             if !countries.isEmpty { evidence.topCountries = countries }

@@ -233,6 +233,7 @@ public enum BatchAnalyzer {
         let registryIndex = RegistryIndex(accounts: registry.accounts)
         var extractor = FeatureExtractor(plans: plans, registry: registryIndex, enricher: enricher)
         (extractor.templateSharing, extractor.modelLaunches) = acrossAccounts(aggregate.partitions)
+        extractor.ja4Names = aggregate.ja4Names.merging(connections?.ja4Names ?? [:]) { a, _ in a }
         // What each account could share with others, taken before scoring frees the states.
         var artifacts = options.linkClusters ? linkArtifacts(aggregate.partitions, registry: registryIndex) : []
         // Scored partition by partition, each freeing its sketches as it ends.
@@ -391,10 +392,12 @@ public enum BatchAnalyzer {
         let scored = concurrentMap(count: boxes.count) { p in
             var part = AccountDayPartition()
             swap(&part, &boxes[p].value)
-            return part.sortedPositions().map { i in
+            var run = part.sortedPositions().map { i in
                 let f = extractor.features(for: part.keys[i], state: part.states[i])
                 return (features: f, assessment: rules.assess(f, threshold: threshold))
             }
+            keepEvidenceForCases(&run)
+            return run
         }
         // Merge the partitions' sorted runs.
         var order: [(part: Int, index: Int)] = []
@@ -405,6 +408,25 @@ public enum BatchAnalyzer {
             return (x.accountID, x.day) < (y.accountID, y.day)
         }
         return order.map { scored[$0.part][$0.index] }
+    }
+
+    /// Trims the evidence of results sorted by account and day to what the store keeps:
+    /// prompt samples only on flagged days; what only case files show (hourly counts,
+    /// sessions, JA4s, countries, ASNs, address kinds) on every day of an account flagged
+    /// on any of them (its case shows them all), on no day of the others. Done per
+    /// partition as it is scored, the unflagged accounts' detail is freed at once.
+    static func keepEvidenceForCases(_ results: inout [(features: AccountDayFeatures, assessment: Assessment)]) {
+        var start = 0
+        while start < results.count {
+            var end = start + 1
+            while end < results.count && results[end].features.accountID == results[start].features.accountID { end += 1 }
+            let flagged = results[start..<end].contains { $0.assessment.flagged }
+            for i in start..<end {
+                if !results[i].assessment.flagged { results[i].features.evidence.promptSamples = nil }
+                if !flagged { results[i].features.evidence.removeCaseFileDetail() }
+            }
+            start = end
+        }
     }
 
     /// One line per account: its highest-scoring day, with the rules that fired that day.

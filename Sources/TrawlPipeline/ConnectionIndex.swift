@@ -18,17 +18,25 @@ public final class ConnectionIndex: ConnectionLookup {
     private let byClient: [Endpoint: [Entry]]
     public let windowMillis: Int64
     public let connectionCount: Int
+    /// The text of every JA4 of the captures, by stable hash.
+    public let ja4Names: [UInt64: String]
 
     /// - Parameter stacks: the TLS stack table that names each connection's stack (none without it).
     public init(records: [CaptureRecord], windowMillis: Int64, stacks: TLSStackTable? = nil) {
         var byClient: [Endpoint: [Entry]] = [:]
+        var names: [UInt64: String] = [:]
         for r in records {
+            if let text = r.firstTLS?.ja4 {
+                let ja4 = stableHash(text)
+                if names[ja4] == nil { names[ja4] = text }
+            }
             byClient[r.client, default: []].append(Entry(firstSeen: r.firstSeen, connection: Self.connection(of: r, stacks: stacks)))
         }
         for key in byClient.keys { byClient[key]!.sort { $0.firstSeen < $1.firstSeen } }
         self.byClient = byClient
         self.windowMillis = windowMillis
         connectionCount = records.count
+        ja4Names = names
     }
 
     /// What a request joined to this record learns of its connection.

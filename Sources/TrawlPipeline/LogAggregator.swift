@@ -15,6 +15,8 @@ public struct AggregateResult: Sendable {
     public var events = 0
     public var bytesRead = 0
     public var files: [InputFile] = []
+    /// The text of every JA4 the logs named, by stable hash.
+    public var ja4Names: [UInt64: String] = [:]
     /// Every input read, with the SHA-256 of its bytes (computed as it was read), in order.
     public var digests: [RunInputFile] = []
     /// Failures that stopped a whole file (it could not be opened).
@@ -80,6 +82,7 @@ public struct LogAggregator: Sendable {
         /// The worker's state by partition (account hash mod partitions), exported in its
         /// thread; one box per partition, so merge threads each take their own.
         var exported: [Box<AccountDayPartition>] = []
+        var ja4Names: [UInt64: String] = [:]
         let queue: BlockingQueue<LineChunk>
 
         init(
@@ -134,6 +137,7 @@ public struct LogAggregator: Sendable {
                 w.exported = w.accumulator.drain(interner: w.decoder.interner, partitions: partitions) {
                     Int(stableHash($0) % UInt64(partitions))
                 }.map(Box.init)
+                w.ja4Names = w.accumulator.ja4Names
                 w.accumulator = FeatureAccumulator(plans: plans)
                 group.leave()
             }
@@ -193,7 +197,10 @@ public struct LogAggregator: Sendable {
 
         // Merge worker states, one partition of accounts per thread; merge order does
         // not change the result.
-        for w in workers { result.tally.merge(w.decoder.tally) }
+        for w in workers {
+            result.tally.merge(w.decoder.tally)
+            result.ja4Names.merge(w.ja4Names) { a, _ in a }
+        }
         // Each part's states were moved out of the workers, so they are uniquely owned
         // and merge in place.
         result.partitions = concurrentMap(count: partitions) { p in

@@ -112,6 +112,7 @@ public enum RuleCaseRunner {
         let aggregate = aggregator.run([InputFile(path: path("events.jsonl"))])
         if let e = aggregate.fileErrors.first { throw PipelineError.from(e) }
         var extractor = FeatureExtractor(plans: plans, registry: registry, enricher: enricher)
+        extractor.ja4Names = aggregate.ja4Names
         (extractor.templateSharing, extractor.modelLaunches) = BatchAnalyzer.acrossAccounts(aggregate.partitions)
         var fired: [String: Set<String>] = [:]
         var flagged: Set<String> = []

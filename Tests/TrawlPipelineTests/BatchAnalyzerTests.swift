@@ -42,6 +42,31 @@ func handMadeDay(_ day: String = "2026-11-21", pooled: String = "acct-pool") -> 
         return o
     }
 
+    /// What only case files show is stored for every day of an account flagged on any of
+    /// them, and for no day of the others.
+    @Test func caseFileEvidenceOnlyForFlaggedAccounts() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        _ = try dir.write("logs/day1.jsonl", text: handMadeDay("2026-11-21"))
+        // A second, quiet day for the pooled account: stored unflagged, with its detail.
+        _ = try dir.write(
+            "logs/day2.jsonl",
+            text:
+                #"{"ts":"2026-11-22T10:00:00.000Z","account_id":"acct-pool","client_ip":"203.0.113.5","session_id":"s-1","ja4":"t13d1516h2_8daaf6152771_e5627efa2ab1"}"#
+                + "\n")
+        let outcome = try BatchAnalyzer.run(options(dir, [dir.file("logs")]))
+        let store = try CaseStore(path: dir.file("cases.sqlite"))
+        let quiet = try #require(try store.accountDay(accountID: "acct-pool", day: TimestampParser.parseDay("2026-11-22")!))
+        #expect(!quiet.flagged)
+        #expect(quiet.evidence.hourly?[10] == 1 && quiet.evidence.topJA4s?.first?.value == "t13d1516h2_8daaf6152771_e5627efa2ab1")
+        let busy = try #require(try store.accountDay(accountID: "acct-pool", day: TimestampParser.parseDay("2026-11-21")!))
+        #expect(busy.flagged && busy.evidence.hourly?.reduce(0, +) == 24 * 20 * 8)
+        let person = try #require(try store.accountDay(accountID: "acct-person", day: TimestampParser.parseDay("2026-11-21")!))
+        #expect(!person.flagged && person.evidence.hourly == nil && person.evidence.topJA4s == nil)
+        #expect(person.evidence.topUserAgents.map(\.value) == ["claude-cli/1.2"])  // the rest stays
+        #expect(outcome.results.count == 13)
+    }
+
     @Test func scoresStoresAndExplains() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
