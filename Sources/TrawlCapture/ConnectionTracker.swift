@@ -17,6 +17,10 @@ public struct CaptureOptions: Sendable {
     public var signatureTable = SYNSignatureTable(entries: [])
     /// A BPF filter (tcpdump syntax) applied to files and live capture alike.
     public var filter: String?
+    /// Also hand out a record as soon as a connection's first ClientHello or HTTP request is
+    /// read (`end: open`), before the full one at its end: a live run joins requests on
+    /// connections that stay open. Statistics count each connection once, at its end.
+    public var recordOnHandshake = false
 
     public init() {}
 }
@@ -57,6 +61,8 @@ struct Flow {
     var clientFin = false, serverFin = false
     /// Reported already; kept for a while to absorb the last ACKs and retransmissions.
     var closed = false
+    /// Handed out early (`recordOnHandshake`).
+    var handedEarly = false
     /// The client's sequence number of stream offset 0 is known.
     var baseKnown = false
     var base: UInt32 = 0
@@ -162,6 +168,13 @@ struct ConnectionTracker {
                         flows[f].issueNoted = true
                         statistics.note(issue, file: files[Int(file)], packet: packetNumber)
                     }
+                    if options.recordOnHandshake && !flows[f].handedEarly {
+                        let parser = flows[f].clientStream.parser
+                        if (!parser.hellos.isEmpty && !parser.isInsideFirstHello) || parser.http != nil {
+                            flows[f].handedEarly = true
+                            finished.append(makeRecord(f, end: .open, issue: parser.issue))
+                        }
+                    }
                 }
             }
             if s.flags & TCPSegment.fin != 0 { flows[f].clientFin = true }
@@ -249,13 +262,7 @@ struct ConnectionTracker {
             issue = .incompleteClientHello
             statistics.note(.incompleteClientHello, file: files[Int(flows[f].lastFile)], packet: flows[f].lastPacket)
         }
-        let flow = flows[f]
-        let record = CaptureRecord(
-            stream: flow.stream, client: flow.client, server: flow.server, firstSeenMicros: flow.firstMicros,
-            lastSeenMicros: flow.lastMicros, clientEvidence: flow.evidence, syn: flow.hasSYN ? extractor.signature(flow.syn) : nil,
-            tls: parser.hellos.map { fingerprints.fingerprint($0, fingerprinter) }, http: parser.http, proxy: parser.proxy,
-            clientPackets: flow.clientPackets, serverPackets: flow.serverPackets, clientBytes: flow.clientBytes,
-            serverBytes: flow.serverBytes, end: end, issue: issue)
+        let record = makeRecord(f, end: end, issue: issue)
         flows[f].clientStream = ClientStream()
         statistics.connections += 1
         if !record.tls.isEmpty { statistics.tlsConnections += 1 }
@@ -263,6 +270,18 @@ struct ConnectionTracker {
         if record.syn != nil { statistics.synSignatures += 1 }
         if end == .evicted { statistics.evictedConnections += 1 }
         finished.append(record)
+    }
+
+    /// The record of flow `f` as it stands.
+    private mutating func makeRecord(_ f: Int, end: CaptureRecord.End, issue: PacketIssue?) -> CaptureRecord {
+        let flow = flows[f]
+        let parser = flow.clientStream.parser
+        return CaptureRecord(
+            stream: flow.stream, client: flow.client, server: flow.server, firstSeenMicros: flow.firstMicros,
+            lastSeenMicros: flow.lastMicros, clientEvidence: flow.evidence, syn: flow.hasSYN ? extractor.signature(flow.syn) : nil,
+            tls: parser.hellos.map { fingerprints.fingerprint($0, fingerprinter) }, http: parser.http, proxy: parser.proxy,
+            clientPackets: flow.clientPackets, serverPackets: flow.serverPackets, clientBytes: flow.clientBytes,
+            serverBytes: flow.serverBytes, end: end, issue: issue)
     }
 
     private mutating func release(key: FlowKey, slot: Int32) {

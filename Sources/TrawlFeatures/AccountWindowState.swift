@@ -1,130 +1,207 @@
 import TrawlModel
 
-/// One account's sliding windows in a live run: per window, the buckets of mergeable state
-/// it holds and the running state of the whole window.
+/// One account's sliding windows in a live run: the buckets of mergeable state they hold,
+/// and a running state per window.
 ///
-/// Events are merged into their bucket and into the running state directly, so scoring an
-/// account reads the running state and merges nothing. When a bucket leaves a window the
-/// running state is rebuilt from the buckets that remain (on the account's next scoring).
-/// A bucket is live state while it can still grow and is sealed into its binary form
-/// (`AccountDayState.encoded()`, a fraction of the memory) once the window has moved past it.
+/// Windows nest (shortest first, each containing the one before it), and every request is
+/// held in exactly one bucket: in a bucket of the shortest window that still holds its
+/// time. A bucket leaving a window moves into the next window's bucket that holds its time
+/// (requests an hour old leave the 5-minute buckets of the 1 h window for the 1-hour buckets
+/// of the 24 h window). Window `w`'s requests are therefore those of the buckets of windows
+/// `0…w`, and its running state is their merge. Requests are merged into their bucket and
+/// into the running state of every window holding them, so scoring an account reads a
+/// running state and merges nothing; when buckets leave a window for good, its running
+/// state is rebuilt from the buckets that remain (on the account's next scoring).
+///
+/// Buckets of the shortest window are live state while they can grow; the others are
+/// sealed into the binary form (`AccountDayState.encoded()`, a fraction of the memory).
+/// With 1 h and 24 h windows an account holds three live states (a 5-minute bucket and two
+/// running states) and up to 35 sealed buckets.
 public struct AccountWindowState: Sendable {
-    struct Bucket: Sendable {
+    struct OpenBucket: Sendable {
         var index: Int64
-        /// The state while the bucket is open (empty once sealed). Not an optional: reading
-        /// or testing an optional state copies it, retaining every array it holds.
         var state: AccountDayState
-        /// The sealed state's binary form (empty while open).
-        var bytes: [UInt8] = []
-        var isSealed = false
         /// Changed since the last checkpoint.
         var dirty: Bool
+    }
 
-        init(index: Int64, state: consuming AccountDayState, dirty: Bool) {
-            self.index = index
-            self.state = state
-            self.dirty = dirty
-        }
+    struct SealedBucket: Sendable {
+        var index: Int64
+        var bytes: [UInt8]
+        var dirty: Bool
 
-        /// The bucket's state, decoded if sealed.
         func decoded() -> AccountDayState {
-            guard isSealed else { return state }
             do { return try AccountDayState(decoding: bytes) } catch {
                 preconditionFailure("a sealed bucket written by this process does not decode: \(error)")
             }
         }
 
-        /// The binary form, encoded if open.
-        var encoded: [UInt8] { isSealed ? bytes : state.encoded() }
-
-        mutating func seal() {
-            guard !isSealed else { return }
-            bytes = state.encoded()
-            state = AccountDayState()
-            isSealed = true
+        /// Merges `state` into the sealed state.
+        mutating func merge(_ state: AccountDayState) {
+            var merged = decoded()
+            merged.merge(state)
+            bytes = merged.encoded()
+            dirty = true
         }
     }
 
     struct Window: Sendable {
-        /// Sorted by index.
-        var buckets: [Bucket] = []
+        /// Live buckets (the shortest window only), sorted by index.
+        var open: [OpenBucket] = []
+        /// Sealed buckets, sorted by index.
+        var sealed: [SealedBucket] = []
         var running = AccountDayState()
-        /// `running` is the merge of every bucket (else it is rebuilt before use).
+        /// `running` is the merge of the buckets of this window and the shorter ones.
         var runningValid = true
+
+        var isEmpty: Bool { open.isEmpty && sealed.isEmpty }
+    }
+
+    /// Where a window stands at the watermark: its oldest bucket and the bucket of the watermark.
+    struct Bounds {
+        var first: Int64
+        var current: Int64
     }
 
     var windows: [Window]
 
     init(windows: Int) { self.windows = Array(repeating: Window(), count: windows) }
 
-    var isEmpty: Bool { windows.allSatisfy { $0.buckets.isEmpty } }
+    var isEmpty: Bool { windows.allSatisfy(\.isEmpty) }
 
-    /// Merges the state of one bucket's events into window `w`.
-    mutating func add(_ state: AccountDayState, bucket index: Int64, window w: Int) {
-        let wasEmpty = windows[w].buckets.isEmpty
-        var i = windows[w].buckets.count
-        while i > 0 && windows[w].buckets[i - 1].index > index { i -= 1 }
-        if i > 0 && windows[w].buckets[i - 1].index == index {
-            let k = i - 1
-            if !windows[w].buckets[k].isSealed {
-                windows[w].buckets[k].state.merge(state)
+    /// Merges the state of requests in one finest period (starting at `ts`) into the bucket of
+    /// the shortest window that holds `ts` and into the running states of the windows that
+    /// hold it. Returns `false` (and adds nothing) when no window holds `ts` any more.
+    mutating func add(_ state: AccountDayState, at ts: Timestamp, specs: [WindowSpec], bounds: [Bounds]) -> Bool {
+        guard let home = specs.indices.first(where: { specs[$0].bucket(of: ts) >= bounds[$0].first }) else { return false }
+        let index = specs[home].bucket(of: ts)
+        // The running state of every window from `home` on (window `w` covers the buckets of
+        // windows 0…w: when they hold nothing yet, its running state becomes this one).
+        var emptySoFar = true
+        for w in windows.indices {
+            emptySoFar = emptySoFar && windows[w].isEmpty
+            guard w >= home, windows[w].runningValid else { continue }
+            if emptySoFar { windows[w].running = state } else { windows[w].running.merge(state) }
+        }
+        if home == 0 {
+            if let k = windows[0].open.lastIndex(where: { $0.index == index }) {
+                windows[0].open[k].state.merge(state)
+                windows[0].open[k].dirty = true
+            } else if let k = windows[0].sealed.lastIndex(where: { $0.index == index }) {
+                // Late for a sealed bucket (sources are not in time order across files).
+                windows[0].sealed[k].merge(state)
             } else {
-                // An event late for a sealed bucket (sources are not in time order across files).
-                var merged = windows[w].buckets[k].decoded()
-                merged.merge(state)
-                windows[w].buckets[k].bytes = merged.encoded()
+                var k = windows[0].open.count
+                while k > 0 && windows[0].open[k - 1].index > index { k -= 1 }
+                windows[0].open.insert(OpenBucket(index: index, state: state, dirty: true), at: k)
             }
-            windows[w].buckets[k].dirty = true
         } else {
-            windows[w].buckets.insert(Bucket(index: index, state: state, dirty: true), at: i)
+            insertSealed(state.encoded(), or: state, index: index, window: home)
         }
-        if windows[w].runningValid {
-            if wasEmpty { windows[w].running = state } else { windows[w].running.merge(state) }
-        }
+        return true
     }
 
-    /// Drops buckets before `first` (the running state is then rebuilt before its next use)
-    /// and seals open buckets before `current`.
-    mutating func slide(window w: Int, first: Int64, current: Int64) {
-        var dropped = 0
-        while dropped < windows[w].buckets.count && windows[w].buckets[dropped].index < first { dropped += 1 }
-        if dropped > 0 {
-            windows[w].buckets.removeFirst(dropped)
+    /// Puts sealed bytes (or merges `state`) into window `w`'s bucket `index`.
+    private mutating func insertSealed(_ bytes: @autoclosure () -> [UInt8], or state: AccountDayState?, index: Int64, window w: Int) {
+        if let k = windows[w].sealed.lastIndex(where: { $0.index == index }) {
+            windows[w].sealed[k].merge(state ?? SealedBucket(index: index, bytes: bytes(), dirty: true).decoded())
+            return
+        }
+        var k = windows[w].sealed.count
+        while k > 0 && windows[w].sealed[k - 1].index > index { k -= 1 }
+        windows[w].sealed.insert(SealedBucket(index: index, bytes: bytes(), dirty: true), at: k)
+    }
+
+    /// Slides every window to new bounds: seals live buckets the shortest window has moved
+    /// past, and moves the buckets that left each window into the next window that holds
+    /// them (dropping those no window holds). Running states that lost requests are rebuilt
+    /// before their next use.
+    mutating func slide(specs: [WindowSpec], bounds: [Bounds]) {
+        var k = 0
+        while k < windows[0].open.count {
+            guard windows[0].open[k].index < bounds[0].current else {
+                k += 1
+                continue
+            }
+            let b = windows[0].open.remove(at: k)
+            var at = windows[0].sealed.count
+            while at > 0 && windows[0].sealed[at - 1].index > b.index { at -= 1 }
+            windows[0].sealed.insert(SealedBucket(index: b.index, bytes: b.state.encoded(), dirty: b.dirty), at: at)
+        }
+        for w in windows.indices {
+            var leaving = 0
+            while leaving < windows[w].sealed.count && windows[w].sealed[leaving].index < bounds[w].first { leaving += 1 }
+            guard leaving > 0 else { continue }
+            let moved = windows[w].sealed.prefix(leaving)
+            windows[w].sealed.removeFirst(leaving)
             windows[w].runningValid = false
-            if windows[w].buckets.isEmpty {
+            for b in moved {
+                let ts = b.index * specs[w].bucketMillis
+                // The next window that still holds its time; the windows between lose it too.
+                var target = w + 1
+                while target < windows.count && specs[target].bucket(of: ts) < bounds[target].first {
+                    windows[target].runningValid = false
+                    target += 1
+                }
+                guard target < windows.count else { continue }
+                insertSealed(b.bytes, or: nil, index: specs[target].bucket(of: ts), window: target)
+            }
+        }
+        // A window left with nothing holds nothing: its running state is empty, not stale.
+        var emptySoFar = true
+        for w in windows.indices {
+            if !windows[w].isEmpty { emptySoFar = false }
+            if emptySoFar && !windows[w].runningValid {
                 windows[w].running = AccountDayState()
                 windows[w].runningValid = true
             }
         }
-        for k in windows[w].buckets.indices where windows[w].buckets[k].index < current { windows[w].buckets[k].seal() }
     }
 
-    /// The running state of window `w`, rebuilt first when a bucket left it.
+    /// Rebuilds the running state of window `w` from the buckets of windows `0…w` when some left it.
+    mutating func rebuild(window w: Int) {
+        guard !windows[w].runningValid else { return }
+        var merged = AccountDayState()
+        for v in 0...w {
+            for b in windows[v].open { merged.merge(b.state) }
+            for b in windows[v].sealed { merged.merge(b.decoded()) }
+        }
+        windows[w].running = merged
+        windows[w].runningValid = true
+    }
+
+    /// The running state of window `w`, rebuilt first when buckets left it.
     mutating func running(window w: Int) -> AccountDayState {
         rebuild(window: w)
         return windows[w].running
     }
 
-    /// Rebuilds the running state of window `w` from its buckets when a bucket left it.
-    mutating func rebuild(window w: Int) {
-        if !windows[w].runningValid {
-            var merged = AccountDayState()
-            for b in windows[w].buckets { merged.merge(b.decoded()) }
-            windows[w].running = merged
-            windows[w].runningValid = true
-        }
-    }
-
-    /// Requests in window `w`, summed over its buckets (needs no running state).
+    /// Requests in window `w` (needs no running state).
     func requests(window w: Int) -> Int {
         if windows[w].runningValid { return windows[w].running.requests }
-        return windows[w].buckets.reduce(0) { $0 + $1.decoded().requests }
+        var n = 0
+        for v in 0...w {
+            for b in windows[v].open { n += b.state.requests }
+            for b in windows[v].sealed { n += b.decoded().requests }
+        }
+        return n
     }
 
-    /// Buckets held (all windows), sealed and open.
+    /// Buckets held (all windows), sealed and live.
     var bucketCounts: (sealed: Int, open: Int) {
-        var sealed = 0, open = 0
-        for w in windows { for b in w.buckets { if b.isSealed { sealed += 1 } else { open += 1 } } }
-        return (sealed, open)
+        windows.reduce((0, 0)) { ($0.0 + $1.sealed.count, $0.1 + $1.open.count) }
+    }
+
+    /// Adds a stored bucket of window `w` (restoring a checkpoint): live when it is the
+    /// shortest window's current bucket or later, else sealed as stored.
+    mutating func restore(_ state: AccountDayState, bytes: [UInt8], index: Int64, window w: Int, current: Int64) {
+        if w == 0 && index >= current {
+            windows[0].open.append(OpenBucket(index: index, state: state, dirty: false))
+            windows[0].open.sort { $0.index < $1.index }
+        } else {
+            windows[w].sealed.append(SealedBucket(index: index, bytes: bytes, dirty: false))
+            windows[w].sealed.sort { $0.index < $1.index }
+        }
+        for v in w..<windows.count { windows[v].runningValid = false }
     }
 }

@@ -40,9 +40,10 @@ public struct WindowStart: Sendable, Equatable {
 ///
 /// Keeps what a checkpoint needs: the buckets changed since the last one
 /// (`checkpointChanges()`), and rebuilds itself from the stored buckets (`init(specs:records:)`).
-/// - Complexity: `apply` is one merge per window per drained state; `advance` walks every
-///   account once per finest bucket of event time; a running state is rebuilt (one merge per
-///   bucket) once after a bucket left it.
+/// - Complexity: `apply` is one merge into the state's bucket and one per window holding it;
+///   `advance` walks every account once per finest bucket of event time (a bucket leaving a
+///   window is merged into the next window's once); a running state is rebuilt (one merge per
+///   bucket) once after buckets left it.
 public struct WindowAggregator: Sendable {
     /// The windows, shortest first.
     public let specs: [WindowSpec]
@@ -58,6 +59,9 @@ public struct WindowAggregator: Sendable {
     private var unsaved: Set<String> = []
     /// The finest bucket the windows were last slid to.
     private var slidTo: Int64 = .min
+    /// Each window's bounds at the watermark (recomputed when it moves).
+    private var bounds: [AccountWindowState.Bounds] = []
+    private var boundsAt: Timestamp = .min
 
     /// - Parameter specs: the windows (at least one), sorted by span, whose buckets nest
     ///   (as `WindowSpec.parseList` returns them).
@@ -67,6 +71,19 @@ public struct WindowAggregator: Sendable {
         periodMillis = specs.map(\.bucketMillis).min()!
     }
 
+    /// The windows' bounds at the watermark.
+    private mutating func currentBounds() -> [AccountWindowState.Bounds] {
+        if boundsAt != watermark || bounds.isEmpty {
+            boundsAt = watermark
+            bounds = specs.map {
+                watermark == .min
+                    ? AccountWindowState.Bounds(first: .min, current: .min)
+                    : AccountWindowState.Bounds(first: $0.firstBucket(at: watermark), current: $0.bucket(of: watermark))
+            }
+        }
+        return bounds
+    }
+
     /// Restores the windows from a checkpoint's buckets. Buckets of windows not in `specs`
     /// (the run's `--window` changed) and buckets already out of their window are skipped.
     /// - Throws: `FeatureStateError` when a stored bucket does not decode.
@@ -74,18 +91,13 @@ public struct WindowAggregator: Sendable {
         self.init(specs: specs)
         self.watermark = watermark
         let window = Dictionary(uniqueKeysWithValues: specs.enumerated().map { ($1.spanMillis, $0) })
+        let current = watermark == .min ? Int64.max : specs[0].bucket(of: watermark)
         for r in records {
-            guard let w = window[r.spanMillis], watermark == .min || r.bucket >= specs[w].firstBucket(at: watermark) else { continue }
+            guard let w = window[r.spanMillis] else { continue }
+            // Decoded to check it (a damaged store stops the run here, not later).
             let state = try AccountDayState(decoding: r.state)
-            var a = accounts[r.accountID] ?? AccountWindowState(windows: specs.count)
-            a.add(state, bucket: r.bucket, window: w)
-            accounts[r.accountID] = a
-        }
-        for id in accounts.keys {
-            for w in specs.indices {
-                accounts[id]!.windows[w].runningValid = false
-                for k in accounts[id]!.windows[w].buckets.indices { accounts[id]!.windows[w].buckets[k].dirty = false }
-            }
+            accounts[r.accountID, default: AccountWindowState(windows: specs.count)].restore(
+                state, bytes: r.state, index: r.bucket, window: w, current: current)
         }
         if watermark != .min {
             slidTo = Self.bucket(watermark, periodMillis)
@@ -118,15 +130,11 @@ public struct WindowAggregator: Sendable {
     /// Adds the state of one account's requests in one period.
     public mutating func apply(_ state: AccountDayState, accountID: String, period: Int64) {
         if state.lastSeen > watermark { watermark = state.lastSeen }
-        let ts = period * periodMillis
-        var held = false
-        for (w, spec) in specs.enumerated() {
-            let bucket = spec.bucket(of: ts)
-            guard bucket >= spec.firstBucket(at: watermark) else { continue }
-            accounts[accountID, default: AccountWindowState(windows: specs.count)].add(state, bucket: bucket, window: w)
-            held = true
-        }
+        let bounds = currentBounds()
+        let held = accounts[accountID, default: AccountWindowState(windows: specs.count)].add(
+            state, at: period * periodMillis, specs: specs, bounds: bounds)
         guard held else {
+            if accounts[accountID]?.isEmpty == true { accounts[accountID] = nil }
             lateRequests += state.requests
             return
         }
@@ -137,19 +145,22 @@ public struct WindowAggregator: Sendable {
     /// Slides every window to the watermark when it has entered a new finest bucket: drops
     /// the buckets that left, seals the ones that can no longer grow, forgets idle accounts.
     /// Call after `apply` and before scoring.
-    public mutating func advance() {
-        guard watermark != .min else { return }
+    /// - Returns: whether the windows slid.
+    @discardableResult
+    public mutating func advance() -> Bool {
+        guard watermark != .min else { return false }
         let now = Self.bucket(watermark, periodMillis)
-        guard now > slidTo else { return }
+        guard now > slidTo else { return false }
         slidTo = now
         slideAll()
+        return true
     }
 
     private mutating func slideAll() {
-        let bounds = specs.map { ($0.firstBucket(at: watermark), $0.bucket(of: watermark)) }
+        let bounds = currentBounds()
         var idle: [String] = []
         for i in accounts.indices {
-            for w in specs.indices { accounts.values[i].slide(window: w, first: bounds[w].0, current: bounds[w].1) }
+            accounts.values[i].slide(specs: specs, bounds: bounds)
             if accounts.values[i].isEmpty { idle.append(accounts.keys[i]) }
         }
         for id in idle {
@@ -190,10 +201,16 @@ public struct WindowAggregator: Sendable {
         for id in unsaved.sorted() {
             guard let i = accounts.index(forKey: id) else { continue }
             for w in specs.indices {
-                for k in accounts.values[i].windows[w].buckets.indices where accounts.values[i].windows[w].buckets[k].dirty {
-                    accounts.values[i].windows[w].buckets[k].dirty = false
-                    let b = accounts.values[i].windows[w].buckets[k]
-                    out.append(WindowBucketRecord(accountID: id, spanMillis: specs[w].spanMillis, bucket: b.index, state: b.encoded))
+                for k in accounts.values[i].windows[w].open.indices where accounts.values[i].windows[w].open[k].dirty {
+                    accounts.values[i].windows[w].open[k].dirty = false
+                    let b = accounts.values[i].windows[w].open[k]
+                    out.append(
+                        WindowBucketRecord(accountID: id, spanMillis: specs[w].spanMillis, bucket: b.index, state: b.state.encoded()))
+                }
+                for k in accounts.values[i].windows[w].sealed.indices where accounts.values[i].windows[w].sealed[k].dirty {
+                    accounts.values[i].windows[w].sealed[k].dirty = false
+                    let b = accounts.values[i].windows[w].sealed[k]
+                    out.append(WindowBucketRecord(accountID: id, spanMillis: specs[w].spanMillis, bucket: b.index, state: b.bytes))
                 }
             }
         }

@@ -177,7 +177,7 @@ final class LiveAnalyzer {
             }
         }
         timed("windows.apply") { windows.apply(consume part) }
-        timed("windows.advance") { windows.advance() }
+        _ = timed("windows.advance") { windows.advance() }
         reportBadLines()
         if decoder.interner.count > Self.internerLimit {
             tally.merge(decoder.tally)
@@ -267,10 +267,9 @@ final class LiveAnalyzer {
             levels[id] = nil
             try storeWrite { try store.saveTailAlertLevel(kind: .account, subject: id, level: nil, at: now) }
         }
-        guard !raised.isEmpty else {
-            for id in changed { firstNew[id] = nil }
-            return
-        }
+        // Every request drained so far has now been scored (or was late).
+        defer { firstNew.removeAll(keepingCapacity: true) }
+        guard !raised.isEmpty else { return }
         let outcome = try timed("record") { try storeWrite { try store.record(runID: runID, results: raised.map(\.result), at: now) } }
         casesOpened += outcome.opened
         casesUpdated += outcome.updated
@@ -290,7 +289,6 @@ final class LiveAnalyzer {
                     event_time: TimestampParser.format(windows.watermark), trigger_ts: firstNew[id].map(TimestampParser.format),
                     rules: AlertLine.rules(r.result.assessment.hits), case_id: caseID))
         }
-        for id in changed { firstNew[id] = nil }
     }
 
     private func storeWrite<T>(_ body: () throws -> T) throws -> T {
@@ -420,8 +418,6 @@ final class LiveAnalyzer {
 
     /// Forgets scores of accounts no longer in any window.
     func pruneScores() {
-        for id in Array(scores.keys) where windows.requests(id, window: windows.specs.count - 1) == 0 && !windows.accountIDs.contains(id) {
-            scores[id] = nil
-        }
+        for id in Array(scores.keys) where !windows.accountIDs.contains(id) { scores[id] = nil }
     }
 }

@@ -37,6 +37,8 @@ public struct TailSummary: Sendable, Codable {
     public var phaseSeconds: [String: Double] = [:]
     /// Account windows scored.
     public var windowsScored = 0
+    /// Connections a live capture reported (held for joins at the end).
+    public var capturedConnections = 0
 }
 
 /// Runs `trawl tail`: follows the sources on a reader thread (standard input and a live
@@ -115,6 +117,8 @@ public enum TailRunner {
 
         var connections: LiveConnectionIndex?
         var captureOptions = CaptureOptions()
+        // Connections are joined as soon as their handshake is seen, not only when they end.
+        captureOptions.recordOnHandshake = true
         if options.interface != nil {
             if let filter = options.captureFilter {
                 do { try CaptureReader.validateFilter(filter) } catch {
@@ -281,6 +285,7 @@ public enum TailRunner {
         summary.badByReason = analyzer.badLinesByReason
         summary.phaseSeconds = analyzer.phaseSeconds
         summary.windowsScored = analyzer.windowsScored
+        summary.capturedConnections = connections?.count ?? 0
         do {
             try store.finishRun(
                 runID,

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import TrawlCapture
 import TrawlCases
 import TrawlFeatures
 import TrawlModel
@@ -94,10 +95,11 @@ func eventually(seconds: Double = 60, _ condition: () throws -> Bool) rethrows -
     return try condition()
 }
 
-/// Requests per account in a checkpoint's longest window.
-func requestsInCheckpoint(_ store: CaseStore, span: Int64 = 86_400_000) throws -> [String: Int] {
+/// Requests per account in a checkpoint's longest window: every request is in exactly one
+/// stored bucket, of the shortest window that held it.
+func requestsInCheckpoint(_ store: CaseStore) throws -> [String: Int] {
     var out: [String: Int] = [:]
-    for b in try store.loadTailCheckpoint()?.buckets ?? [] where b.spanMillis == span {
+    for b in try store.loadTailCheckpoint()?.buckets ?? [] {
         out[b.accountID, default: 0] += try AccountDayState(decoding: b.state).requests
     }
     return out
@@ -335,5 +337,106 @@ func requestsInCheckpoint(_ store: CaseStore, span: Int64 = 86_400_000) throws -
         #expect(second.lines == 8)
         #expect(second.alerts == 0)
         #expect(try alerts().count == raised.count)
+    }
+}
+
+/// A TCP connection on 127.0.0.1 that stays open, its client having sent a ClientHello.
+struct LoopbackConnection {
+    let listener: Int32, client: Int32, server: Int32
+    let clientPort: UInt16
+
+    init(serverPort: UInt16, hello: [UInt8]) throws {
+        struct Failure: Error { let step: String }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = serverPort.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(listener, 1) == 0 else { throw Failure(step: "bind/listen") }
+        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure(step: "connect") }
+        let server = accept(listener, nil, nil)
+        var local = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(client, $0, &length) }
+        }
+        _ = hello.withUnsafeBytes { send(client, $0.baseAddress, $0.count, 0) }
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        _ = recv(server, &buffer, buffer.count, 0)
+        self.listener = listener
+        self.client = client
+        self.server = server
+        clientPort = UInt16(bigEndian: local.sin_port)
+    }
+
+    func close() {
+        Glibc.close(client)
+        Glibc.close(server)
+        Glibc.close(listener)
+    }
+}
+
+@Suite struct TailCaptureTests {
+    /// Whether this machine lets trawl capture on the loopback interface (root, packet sockets).
+    static let loopbackCaptureWorks: Bool = {
+        guard getuid() == 0, let probe = try? runCommand(builtProduct("trawl"), ["capture", "--interface", "lo", "--duration", "0.2"])
+        else { return false }
+        return probe.status == 0
+    }()
+
+    /// A request logged on a connection that is still open joins its captured ClientHello:
+    /// the account's state counts it as captured and holds the capture's JA4 (the line has none).
+    @Test(.enabled(if: loopbackCaptureWorks, "live capture on lo needs root and packet sockets (skipped here)"))
+    func liveCaptureJoinsRequestsOnOpenConnections() throws {
+        let dir = try TemporaryDirectory("trawl-tail-capture")
+        defer { dir.remove() }
+        let log = dir.file("api.log")
+        let db = dir.file("cases.sqlite")
+        let port = UInt16.random(in: 20_000...40_000)
+        try append([#"{"ts":\#(Int64(Date().timeIntervalSince1970 * 1000)),"account_id":"warm-up","client_ip":"10.0.0.1"}"#][...], to: log)
+        let tail = try TailProcess(
+            [log, "--interface", "lo", "--filter", "tcp port \(port)", "--db", db, "--from-start", "--checkpoint-every", "0.2"], in: dir)
+        defer {
+            kill(tail.process.processIdentifier, SIGTERM)
+            _ = tail.wait(seconds: 30)
+        }
+        let store = try CaseStore(path: dir.file("cases.sqlite"))
+        #expect(try eventually { try store.loadTailCheckpoint() != nil }, "\(tail.errors)")
+        // The capture starts beside the logs: a connection made before it listens is missed,
+        // so each attempt makes a new one, until one joins.
+        var joined: AccountDayState?
+        for attempt in 0..<10 where joined == nil {
+            let connection = try LoopbackConnection(
+                serverPort: port, hello: ClientHelloBuilder.record(ClientHelloProfile.Known.python, serverName: "api.example", seed: 7))
+            defer { connection.close() }
+            // The server logs the request once it has answered it, a while after the
+            // handshake (longer at each attempt, in case the capture is slow to start).
+            usleep(UInt32(min(2_000_000, 200_000 * (attempt + 1))))
+            let account = "acct-live-\(attempt)"
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            try append(
+                [#"{"ts":\#(now),"account_id":"\#(account)","client_ip":"127.0.0.1","client_port":\#(connection.clientPort)}"#][...],
+                to: log)
+            var state: AccountDayState?
+            _ = try eventually(seconds: 10) {
+                state = try store.loadTailCheckpoint()?.buckets.first { $0.accountID == account }.map {
+                    try AccountDayState(decoding: $0.state)
+                }
+                return state != nil
+            }
+            if let state, state.captured == 1 { joined = state }
+        }
+        let state = try #require(joined, "\(tail.errors)")
+        #expect(state.captured == 1)
+        #expect(!state.ja4s.isEmpty)
     }
 }
