@@ -2,13 +2,15 @@
 #
 #   make demo    simulate a small labelled world, analyse it, print the top cases
 #   make test    build and run every test, plus the format lint
-#   make bench   release build; full analyze pass vs DuckDB on a ~1 GB log, and
-#                trawl capture vs tshark on a ~1 GB capture; BENCH_STAGES=tail runs trawl tail
-#                on a log written at TAIL_RATE lines/s for TAIL_SECONDS (alert delay, memory);
-#                BENCH_STAGES=link links BENCH_LINK_ACCOUNTS synthetic accounts (time, peak memory)
+#   make bench   release build; full analyze pass vs DuckDB on a ~1 GB log, trawl capture
+#                vs tshark on a ~1 GB capture, and exporting 1,000 cases; BENCH_STAGES=tail runs
+#                trawl tail on a log written at TAIL_RATE lines/s for TAIL_SECONDS (alert delay,
+#                memory); BENCH_STAGES=link links BENCH_LINK_ACCOUNTS synthetic accounts
 #   make fuzz    libFuzzer (with AddressSanitizer) over the capture parsers for FUZZ_SECONDS
+#   make screenshots   PNGs of a sample case report (demo world) in demo/screenshots/
 #
-# System libraries are installed with apt-get when missing (as root).
+# System libraries are installed with apt-get when missing (as root); so is Debian's
+# chromium, which the report tests and `make screenshots` open case reports in.
 
 SWIFT        ?= swift
 BUILD_FLAGS  ?=
@@ -25,7 +27,7 @@ BIN          := .build/debug/trawl
 BENCH_BYTES  ?= 1000000000
 # Size of the generated capture for the capture stage; BENCH_STAGES=capture runs only it.
 BENCH_CAPTURE_BYTES ?= 1000000000
-BENCH_STAGES ?= logs,capture
+BENCH_STAGES ?= logs,capture,export
 # The tail stage (BENCH_STAGES=tail): lines/s written, for how long, and how much faster
 # event time runs than the clock (1: as in production).
 TAIL_SECONDS ?= 600
@@ -37,7 +39,12 @@ BENCH_LINK_ACCOUNTS ?= 1000000
 BENCH_RUNS   ?= 2
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test lint demo bench fuzz clean
+# Headless Chromium: the report test opens exported case reports in it (and skips, saying
+# so, only when it is missing and this user cannot install it); `make screenshots` uses it.
+CHROMIUM     ?= $(or $(firstword $(wildcard /usr/bin/chromium /usr/bin/chromium-browser)),chromium)
+CHROMIUM_FLAGS := --headless --disable-gpu --hide-scrollbars --no-first-run $(if $(filter 0,$(shell id -u)),--no-sandbox,)
+
+.PHONY: all deps test-deps build test lint demo bench fuzz screenshots clean
 
 all: build
 
@@ -53,13 +60,21 @@ deps:
 	  fi; \
 	fi
 
+test-deps:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "chromium missing (not root): the report test skips; sudo apt-get install -y chromium"; \
+	  fi; }
+
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
 
-test: deps lint
+test: deps test-deps lint
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 
@@ -86,6 +101,20 @@ fuzz: deps
 	$(SWIFT) build --scratch-path .build-fuzz --product TrawlCaptureFuzz \
 	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
 	.build-fuzz/debug/TrawlCaptureFuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 .build-fuzz/corpus
+
+# A demo world, its highest-scoring case exported, and its report rendered by headless
+# Chromium: the top of the page and the whole page. Build output, not committed.
+screenshots: build test-deps
+	$(BIN) demo --dir demo --top 1 >/dev/null
+	rm -rf demo/case-files demo/screenshots && mkdir -p demo/screenshots
+	$(BIN) cases export $$($(BIN) cases list --db demo/trawl.sqlite --limit 1 --json | sed 's/.*"id":\([0-9]*\).*/\1/') \
+	  --db demo/trawl.sqlite --out demo/case-files > demo/case-files.jsonl
+	$(BIN) cases verify demo/case-files >/dev/null
+	cd demo && for f in case-files/case-*/report.html; do \
+	  $(CHROMIUM) $(CHROMIUM_FLAGS) --window-size=1280,1600 --screenshot=screenshots/report-top.png "file://$$PWD/$$f" 2>/dev/null; \
+	  $(CHROMIUM) $(CHROMIUM_FLAGS) --window-size=1280,7000 --screenshot=screenshots/report-full.png "file://$$PWD/$$f" 2>/dev/null; \
+	done
+	@ls -l demo/screenshots
 
 clean:
 	rm -rf .build demo bench-data

@@ -1,4 +1,5 @@
 // Benchmark: the full `trawl analyze` pass on a generated canonical log (plain and gzip)
+<<<<<<< HEAD
 // against DuckDB computing a simpler per-account aggregate on the same file with 2 threads
 // (and, for scale, DuckDB computing the per account-day features SQL states directly),
 // and `trawl capture` on a generated capture against tshark computing JA3.
@@ -8,6 +9,14 @@
 //
 // The tail stage (not in the default stages: it runs for --tail-seconds, 600 by default)
 // writes a log at --tail-rate lines/s while `trawl tail` follows it (see TailBench.swift).
+=======
+// against DuckDB computing a simpler per-account aggregate on the same file with 2 threads,
+// `trawl capture` on a generated capture against tshark computing JA3, and
+// `trawl cases export` of 1,000 cases of a simulated world.
+//
+//   TrawlBench --bytes 1000000000 --trawl .build/release/trawl [--dir bench-data]
+//              [--capture-bytes 1000000000] [--stages logs,capture,export]
+>>>>>>> export
 //
 // Prints lines/s, MB/s and peak RSS of each, and the ratios the targets are stated in:
 // trawl(plain) / DuckDB (target <= 1.0), trawl(gzip) / trawl(plain) (target <= 1.5),
@@ -32,6 +41,7 @@ struct Options {
     var threads = 2
     var runs = 1
     var captureBytes = 1_000_000_000
+<<<<<<< HEAD
     var stages: Set<String> = ["logs", "capture"]
     /// The tail stage: how long to write, how fast, and how much faster event time runs.
     var tailSeconds = 600.0
@@ -40,6 +50,9 @@ struct Options {
     /// tail's --evaluate-every (nil: its default).
     var tailEvaluateEvery: Double?
     var linkAccounts = 1_000_000
+=======
+    var stages: Set<String> = ["logs", "capture", "export"]
+>>>>>>> export
 }
 
 func parseOptions() -> Options {
@@ -61,9 +74,13 @@ func parseOptions() -> Options {
         case "--link-accounts": o.linkAccounts = Int(args.next() ?? "") ?? o.linkAccounts
         case "-h", "--help":
             print(
+<<<<<<< HEAD
                 "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture,tail,link]\n"
                     + "                  [--tail-seconds S] [--tail-rate LINES_PER_S] [--tail-speed EVENT_TIME_FACTOR] [--tail-evaluate-every S]\n"
                     + "                  [--link-accounts N]"
+=======
+                "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture,export]"
+>>>>>>> export
             )
             exit(0)
         default:
@@ -279,6 +296,16 @@ if o.stages.contains("logs") {
     say("GeoIP lookups, one thread, no cache …")
     let lookupsPerSecond = try measureLookups()
 
+    // What the run's source digests cost: SHA-256 of the file on one thread, as the reader
+    // thread computes it while reading (here from the page cache, alone).
+    say("SHA-256 of the log, one thread …")
+    var digestSeconds = Double.infinity
+    for _ in 0..<max(1, o.runs) {
+        let t0 = Date()
+        _ = SourceDigest.of(file: plain)
+        digestSeconds = min(digestSeconds, Date().timeIntervalSince(t0))
+    }
+
     say("DuckDB (\(o.threads) threads) …")
     let duck = try measureDuckDB(simpleQuery)
     say("DuckDB, per account-day features (\(o.threads) threads) …")
@@ -312,6 +339,10 @@ if o.stages.contains("logs") {
         String(
             format: "GeoIP: %.2f M lookups/s (one thread, uncached) · with --geoip / without: %.2f (target <= 1.3)", lookupsPerSecond / 1e6,
             geoRatio))
+    say(
+        String(
+            format: "source digest: SHA-256 at %.2f GB/s on one thread, %.2f s for the log (%.1f%% of the plain pass)",
+            Double(size) / 1e9 / digestSeconds, digestSeconds, 100 * digestSeconds / tPlain.seconds))
     let promptRatio = tPlain.seconds / tNoPrompts.seconds
     say(
         String(
@@ -321,6 +352,7 @@ if o.stages.contains("logs") {
     print(
         String(
             format:
+<<<<<<< HEAD
                 #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"trawl_geoip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"geoip_ratio":%.3f,"geoip_lookups_per_s":%.0f,"trawl_no_prompts_s":%.3f,"prompt_ratio":%.3f,"prompts_per_s":%.0f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d,"duckdb_features_s":%.3f}"#,
             size, tPlain.lines, tPlain.seconds, tGzip.seconds, tGeo.seconds, duck.seconds, ratio, gzipRatio, geoRatio, lookupsPerSecond,
             tNoPrompts.seconds, promptRatio, promptRate.perSecond, max(tPlain.rss, tGzip.rss, tGeo.rss), duck.rss, duckFull.seconds))
@@ -329,3 +361,12 @@ if o.stages.contains("logs") {
 if o.stages.contains("capture") { try CaptureBench(options: o).run() }
 if o.stages.contains("tail") { try TailBench(options: o).run() }
 if o.stages.contains("link") { try LinkBench(accounts: o.linkAccounts).run() }
+=======
+                #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"trawl_geoip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"geoip_ratio":%.3f,"geoip_lookups_per_s":%.0f,"trawl_no_prompts_s":%.3f,"prompt_ratio":%.3f,"prompts_per_s":%.0f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d,"digest_s":%.3f}"#,
+            size, tPlain.lines, tPlain.seconds, tGzip.seconds, tGeo.seconds, duck.seconds, ratio, gzipRatio, geoRatio, lookupsPerSecond,
+            tNoPrompts.seconds, promptRatio, promptRate.perSecond, max(tPlain.rss, tGzip.rss, tGeo.rss), duck.rss, digestSeconds))
+}
+
+if o.stages.contains("capture") { try CaptureBench(options: o).run() }
+if o.stages.contains("export") { try ExportBench(options: o).measure() }
+>>>>>>> export

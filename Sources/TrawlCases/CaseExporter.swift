@@ -62,7 +62,10 @@ public struct CaseExportResult: Sendable, Equatable, Encodable {
 /// (as asked) and `manifest.json`.
 ///
 /// A folder is written under a temporary name in `DIR` and renamed into place, so a
-/// reader never sees half a folder; exporting a case again replaces its folder.
+/// reader never sees half a folder; exporting a case again replaces its folder. Files are
+/// not synced to disk (a sync per file took most of the time of a large export, and a
+/// `sync(2)` waits for every other writer of the machine): the kernel writes them soon
+/// after; run `sync` when they must survive a power cut at once.
 public struct CaseExporter: Sendable {
     public let store: CaseStore
     public let options: CaseExportOptions
@@ -103,9 +106,8 @@ public struct CaseExporter: Sendable {
             redacted: options.redaction.isOn)
     }
 
-    /// Exports cases on all cores, then flushes what was written to disk once
-    /// (files are not synced one by one: that took most of the time). Each case succeeds or
-    /// fails on its own; results come in the order of `caseIDs`.
+    /// Exports cases on all cores. Each case succeeds or fails on its own; results come in
+    /// the order of `caseIDs`.
     ///
     /// - Parameter progress: Called (from any thread) after each case with the number done.
     public func export(
@@ -117,7 +119,6 @@ public struct CaseExporter: Sendable {
             return caseIDs.map { _ in .failure(CaseStoreError(.cannotWrite(path: directory, reason: "\(error)"))) }
         }
         let done = Atomic<Int>(0)
-        defer { Self.flush(directory) }
         return concurrentMap(count: caseIDs.count) { i in
             let result: Result<CaseExportResult, CaseStoreError>
             do {
@@ -144,7 +145,7 @@ public struct CaseExporter: Sendable {
         return data
     }
 
-    /// Writes bytes to a new file, without syncing it.
+    /// Writes bytes to a new file (without `fsync`; see the type's documentation).
     static func writeFile(_ bytes: Data, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw CaseStoreError(.cannotWrite(path: path, reason: String(cString: strerror(errno)))) }
@@ -159,10 +160,6 @@ public struct CaseExporter: Sendable {
             }
         }
     }
-
-    /// Has the kernel write what the export wrote to disk: one `sync(2)` for the whole
-    /// export (`syncfs` is not in Swift's Glibc module).
-    static func flush(_ directory: String) { sync() }
 
     static func makeDirectory(_ path: String) throws {
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {

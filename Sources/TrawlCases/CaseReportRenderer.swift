@@ -47,6 +47,7 @@ public enum CaseReportRenderer {
         td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
         .code,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
         .pre{white-space:pre-wrap;word-break:break-word}
+        td.values{white-space:pre;word-break:normal}
         .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:0 24px}
         .muted{color:var(--muted)}
         .sample{background:var(--soft);border:1px solid var(--line);border-radius:4px;padding:6px 8px;margin:4px 0}
@@ -165,7 +166,7 @@ public enum CaseReportRenderer {
             w.text(r.title)
             w.raw("</td><td>")
             w.text(r.explanation)
-            w.raw("</td><td class=\"code pre\">")
+            w.raw("</td><td class=\"code values\">")
             w.text(r.featureValues.keys.sorted().map { "\($0) = \(r.featureValues[$0]!.description)" }.joined(separator: "\n"))
             w.raw("</td></tr>\n")
         }

@@ -12,7 +12,7 @@ import TrawlIngest
 /// source files of a run are identified without reading them twice.
 ///
 /// SHA-256 through swift-crypto (BoringSSL, with the CPU's SHA extensions where present).
-final class SourceDigest {
+public final class SourceDigest {
     private var hasher = SHA256()
     /// Bytes fed so far.
     private(set) var bytes: Int64 = 0
@@ -43,6 +43,9 @@ final class SourceDigest {
         }
         return RunInputFile(path: input.path, size: bytes, sha256: Self.hex(hasher.finalize()))
     }
+
+    /// The digest of a file read on its own, as a run records it (for checks and `make bench`).
+    public static func of(file path: String) -> RunInputFile { SourceDigest().finish(InputFile(path: path)) }
 
     /// Lowercase hex of a digest.
     static func hex(_ digest: some Sequence<UInt8>) -> String {
