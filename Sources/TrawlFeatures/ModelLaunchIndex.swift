@@ -14,9 +14,12 @@ public struct ModelLaunchIndex: Sendable {
     public init() {}
 
     /// Notes one account-day's models and first request.
-    public mutating func add(_ state: AccountDayState) {
-        inputStart = min(inputStart, state.firstSeen)
-        for m in state.models { first[m.model] = min(first[m.model] ?? .max, m.first) }
+    public mutating func add(_ state: AccountDayState) { add(firstSeen: state.firstSeen, models: state.models) }
+
+    /// Notes models and the first request of some state (without copying the state).
+    public mutating func add(firstSeen: Timestamp, models: [ModelUse]) {
+        inputStart = min(inputStart, firstSeen)
+        for m in models { first[m.model] = min(first[m.model] ?? .max, m.first) }
     }
 
     public mutating func merge(_ other: ModelLaunchIndex) {

@@ -28,7 +28,10 @@ import TrawlModel
 ///
 /// Only the thread that calls `poll` may use a follower. Files are read with `pread`
 /// (plain) or through `openByteSource` (gzip, zstd); a partial last line is left for the
-/// next poll.
+/// next poll. Written on Glibc's calls like the rest of TrawlIngest's readers: it needs
+/// `stat`/`fstat` (device, inode, size) and positioned reads, and polls (every 10 ms when
+/// idle) rather than using inotify, which misses nothing across rename and copy-truncate
+/// and works the same on any file system.
 public final class LogFollower {
     private enum Source {
         case file(String)

@@ -173,10 +173,13 @@ final class LiveAnalyzer {
                 let id = part.keys[i].accountID
                 let first = state.pointee.firstSeen
                 if first < firstNew[id] ?? .max { firstNew[id] = first }
-                extractor.modelLaunches.add(state.pointee)
+                extractor.modelLaunches.add(firstSeen: first, models: state.pointee.models)
             }
         }
-        timed("windows.apply") { windows.apply(consume part) }
+        // Not in a closure: a captured partition would be shared, and popping its states copy them all.
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        windows.apply(consume part)
+        phaseSeconds["windows.apply", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         _ = timed("windows.advance") { windows.advance() }
         reportBadLines()
         if decoder.interner.count > Self.internerLimit {
@@ -217,9 +220,8 @@ final class LiveAnalyzer {
         if context.prompts != nil {
             let longest = windows.specs.count - 1
             for id in changed {
-                if let s = windows.running(id, window: longest), let p = s.prompts {
-                    extractor.templateSharing.add(p, accountID: id, orgHash: s.orgHash)
-                }
+                let held = windows.withRunning(id, window: longest) { (s: inout AccountDayState) in s.prompts.map { ($0, s.orgHash) } }
+                if let (prompts, org) = held ?? nil { extractor.templateSharing.add(prompts, accountID: id, orgHash: org) }
             }
         }
         var raised: [(result: (features: AccountDayFeatures, assessment: Assessment), window: Int, previous: Int, band: Int)] = []

@@ -141,7 +141,15 @@ public enum TailRunner {
         analyzer.linker = linker
         analyzer.notice = { logger.warning("\($0)") }
         let alerts = try AlertWriter(path: options.alertsPath)
-        analyzer.alertSink = { alerts.write($0) }
+        // An alert that cannot be written (a closed pipe, a full disk) stops the run, after
+        // its last checkpoint: the alert is not lost, its case is in the store.
+        let alertFailure = Mutex<PipelineError?>(nil)
+        analyzer.alertSink = { line in
+            do { try alerts.write(line) } catch {
+                alertFailure.withLock { $0 = $0 ?? PipelineError(.io, "\(options.alertsPath ?? "-"): cannot write alerts: \(error)") }
+                stop.stop()
+            }
+        }
 
         // Threads that read: files and folders, standard input, the capture.
         // Up to 16 reads (16 MiB) ahead of the analysis: enough to ride out a slow tick,
@@ -277,6 +285,7 @@ public enum TailRunner {
         try analyzer.checkpoint(now: Date())
         try analyzer.finishCheckpoint()
         if let onSnapshot { onSnapshot(snapshot()) }
+        if let failed = alertFailure.withLock({ $0 }) { throw failed }
         var summary = TailSummary(
             runID: runID, database: options.databasePath, resumed: checkpoint != nil, lines: analyzer.lines, events: analyzer.events,
             badLines: analyzer.badLines, badByReason: [:], lateRequests: analyzer.windows.lateRequests, alerts: analyzer.alerts,
@@ -326,10 +335,11 @@ final class AlertWriter: @unchecked Sendable {
         handle = h
     }
 
-    func write(_ line: AlertLine) {
+    /// - Throws: the write's error (e.g. EPIPE when the reader of standard output went away).
+    func write(_ line: AlertLine) throws {
         guard let handle, var data = try? encoder.encode(line) else { return }
         data.append(0x0A)
-        handle.write(data)
+        try handle.write(contentsOf: data)
     }
 }
 

@@ -143,6 +143,8 @@ struct TailCommand: ParsableCommand {
         options.follow.settleSeconds = settle
 
         let stop = StopFlag()
+        // A closed pipe on --alerts - is an error to report (after a last checkpoint), not a signal to die of.
+        signal(SIGPIPE, SIG_IGN)
         var signals: [any DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)

@@ -141,6 +141,10 @@ func requestsInCheckpoint(_ store: CaseStore) throws -> [String: Int] {
         try append(world.lines[cuts[1]..<cuts[2]], to: log)
         written += (try FileManager.default.attributesOfItem(atPath: log)[.size] as! NSNumber).intValue
         try waitUntilRead()
+        // An analyst reads the cases while tail writes them.
+        let list = try runCommand(builtProduct("trawl"), ["cases", "list", "--db", dir.file("cases.sqlite"), "--json"])
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains(#""kind":"account""#))
         // Second rotation: copy, then truncate in place.
         try FileManager.default.copyItem(atPath: log, toPath: dir.file("logs/api.log.2"))
         truncate(log, 0)
