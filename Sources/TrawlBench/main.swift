@@ -1,22 +1,14 @@
 // Benchmark: the full `trawl analyze` pass on a generated canonical log (plain and gzip)
-<<<<<<< HEAD
 // against DuckDB computing a simpler per-account aggregate on the same file with 2 threads
 // (and, for scale, DuckDB computing the per account-day features SQL states directly),
-// and `trawl capture` on a generated capture against tshark computing JA3.
-//
-//   TrawlBench --bytes 1000000000 --trawl .build/release/trawl [--dir bench-data]
-//              [--capture-bytes 1000000000] [--stages logs,capture,tail,link] [--link-accounts 1000000]
-//
-// The tail stage (not in the default stages: it runs for --tail-seconds, 600 by default)
-// writes a log at --tail-rate lines/s while `trawl tail` follows it (see TailBench.swift).
-=======
-// against DuckDB computing a simpler per-account aggregate on the same file with 2 threads,
 // `trawl capture` on a generated capture against tshark computing JA3, and
 // `trawl cases export` of 1,000 cases of a simulated world.
 //
 //   TrawlBench --bytes 1000000000 --trawl .build/release/trawl [--dir bench-data]
-//              [--capture-bytes 1000000000] [--stages logs,capture,export]
->>>>>>> export
+//              [--capture-bytes 1000000000] [--stages logs,capture,export,tail,link] [--link-accounts 1000000]
+//
+// The tail stage (not in the default stages: it runs for --tail-seconds, 600 by default)
+// writes a log at --tail-rate lines/s while `trawl tail` follows it (see TailBench.swift).
 //
 // Prints lines/s, MB/s and peak RSS of each, and the ratios the targets are stated in:
 // trawl(plain) / DuckDB (target <= 1.0), trawl(gzip) / trawl(plain) (target <= 1.5),
@@ -41,8 +33,7 @@ struct Options {
     var threads = 2
     var runs = 1
     var captureBytes = 1_000_000_000
-<<<<<<< HEAD
-    var stages: Set<String> = ["logs", "capture"]
+    var stages: Set<String> = ["logs", "capture", "export"]
     /// The tail stage: how long to write, how fast, and how much faster event time runs.
     var tailSeconds = 600.0
     var tailRate = 50_000
@@ -50,9 +41,6 @@ struct Options {
     /// tail's --evaluate-every (nil: its default).
     var tailEvaluateEvery: Double?
     var linkAccounts = 1_000_000
-=======
-    var stages: Set<String> = ["logs", "capture", "export"]
->>>>>>> export
 }
 
 func parseOptions() -> Options {
@@ -74,13 +62,9 @@ func parseOptions() -> Options {
         case "--link-accounts": o.linkAccounts = Int(args.next() ?? "") ?? o.linkAccounts
         case "-h", "--help":
             print(
-<<<<<<< HEAD
-                "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture,tail,link]\n"
+                "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture,export,tail,link]\n"
                     + "                  [--tail-seconds S] [--tail-rate LINES_PER_S] [--tail-speed EVENT_TIME_FACTOR] [--tail-evaluate-every S]\n"
                     + "                  [--link-accounts N]"
-=======
-                "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture,export]"
->>>>>>> export
             )
             exit(0)
         default:
@@ -352,21 +336,13 @@ if o.stages.contains("logs") {
     print(
         String(
             format:
-<<<<<<< HEAD
-                #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"trawl_geoip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"geoip_ratio":%.3f,"geoip_lookups_per_s":%.0f,"trawl_no_prompts_s":%.3f,"prompt_ratio":%.3f,"prompts_per_s":%.0f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d,"duckdb_features_s":%.3f}"#,
+                #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"trawl_geoip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"geoip_ratio":%.3f,"geoip_lookups_per_s":%.0f,"trawl_no_prompts_s":%.3f,"prompt_ratio":%.3f,"prompts_per_s":%.0f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d,"duckdb_features_s":%.3f,"digest_s":%.3f}"#,
             size, tPlain.lines, tPlain.seconds, tGzip.seconds, tGeo.seconds, duck.seconds, ratio, gzipRatio, geoRatio, lookupsPerSecond,
-            tNoPrompts.seconds, promptRatio, promptRate.perSecond, max(tPlain.rss, tGzip.rss, tGeo.rss), duck.rss, duckFull.seconds))
-}
-
-if o.stages.contains("capture") { try CaptureBench(options: o).run() }
-if o.stages.contains("tail") { try TailBench(options: o).run() }
-if o.stages.contains("link") { try LinkBench(accounts: o.linkAccounts).run() }
-=======
-                #"{"bytes":%d,"lines":%d,"trawl_plain_s":%.3f,"trawl_gzip_s":%.3f,"trawl_geoip_s":%.3f,"duckdb_s":%.3f,"ratio":%.3f,"gzip_ratio":%.3f,"geoip_ratio":%.3f,"geoip_lookups_per_s":%.0f,"trawl_no_prompts_s":%.3f,"prompt_ratio":%.3f,"prompts_per_s":%.0f,"trawl_peak_rss":%d,"duckdb_peak_rss":%d,"digest_s":%.3f}"#,
-            size, tPlain.lines, tPlain.seconds, tGzip.seconds, tGeo.seconds, duck.seconds, ratio, gzipRatio, geoRatio, lookupsPerSecond,
-            tNoPrompts.seconds, promptRatio, promptRate.perSecond, max(tPlain.rss, tGzip.rss, tGeo.rss), duck.rss, digestSeconds))
+            tNoPrompts.seconds, promptRatio, promptRate.perSecond, max(tPlain.rss, tGzip.rss, tGeo.rss), duck.rss, duckFull.seconds,
+            digestSeconds))
 }
 
 if o.stages.contains("capture") { try CaptureBench(options: o).run() }
 if o.stages.contains("export") { try ExportBench(options: o).measure() }
->>>>>>> export
+if o.stages.contains("tail") { try TailBench(options: o).run() }
+if o.stages.contains("link") { try LinkBench(accounts: o.linkAccounts).run() }
