@@ -95,7 +95,9 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "TrawlBench",
-            dependencies: ["TrawlPipeline", "TrawlSimulator", "TrawlModel", "TrawlGeo", "TrawlCapture", "TrawlPrompts", "TrawlLink", "TrawlCases"],
+            dependencies: [
+                "TrawlPipeline", "TrawlSimulator", "TrawlModel", "TrawlGeo", "TrawlCapture", "TrawlPrompts", "TrawlLink", "TrawlCases",
+            ],
             swiftSettings: strict),
         .target(
             name: "TestSupport",
