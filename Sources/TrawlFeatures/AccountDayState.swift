@@ -11,8 +11,12 @@ public struct SampleRequest: Sendable, Equatable, Comparable {
         self.requestID = requestID
         self.sessionID = sessionID
     }
+    /// By time, then request id, then session (strings compared only on a tie: samples are
+    /// sorted whenever one enters).
     public static func < (a: SampleRequest, b: SampleRequest) -> Bool {
-        (a.ts, a.requestID, a.sessionID ?? "") < (b.ts, b.requestID, b.sessionID ?? "")
+        if a.ts != b.ts { return a.ts < b.ts }
+        if a.requestID != b.requestID { return a.requestID < b.requestID }
+        return (a.sessionID ?? "") < (b.sessionID ?? "")
     }
 }
 
