@@ -36,21 +36,53 @@ public struct CaseSnapshot: Sendable, Equatable {
 }
 
 extension CaseStore {
-    /// The snapshot of one case for export; `nil` when no case has this id.
+    /// The snapshot of one case for export; `nil` when no case has this id. A cluster case's
+    /// members are its accounts as last found, each with its stored days; its links are the
+    /// pairs of members that share a value, with every value they share (from the input that
+    /// last found the cluster), strongest first.
     ///
-    /// - Throws: `CaseStoreError`: `.invalidInput` for a cluster case (this version stores
-    ///   no cluster members to export); `.sqlFailed` or `.corruptValue` when reading fails.
+    /// - Throws: `CaseStoreError`: `.sqlFailed` or `.corruptValue` when reading fails.
     public func snapshot(caseID: Int64) throws -> CaseSnapshot? {
         try read("reading case \(caseID) for export") { db in
             guard let detail = try Self.caseDetail(id: caseID, db) else { return nil }
-            guard detail.summary.kind == .account else {
-                throw CaseStoreError(
-                    .invalidInput("case \(caseID) is a cluster case; this version of trawl stores no cluster members to export"))
+            guard detail.summary.kind != .account, let cluster = detail.cluster else {
+                let member = CaseSnapshot.Member(accountID: detail.summary.subject, days: detail.days)
+                let runIDs = Array(Set(detail.days.map(\.lastRunID))).sorted()
+                return CaseSnapshot(
+                    detail: detail, clusterID: nil, members: [member], links: [], runs: try Self.runRecords(db, ids: runIDs))
             }
-            let member = CaseSnapshot.Member(accountID: detail.summary.subject, days: detail.days)
-            let runIDs = Array(Set(detail.days.map(\.lastRunID))).sorted()
+            let active = cluster.members.filter(\.active)
+            let accounts = (active.isEmpty ? cluster.members : active).map(\.accountID).sorted()
+            var members: [CaseSnapshot.Member] = []
+            for account in accounts {
+                members.append(CaseSnapshot.Member(accountID: account, days: try Self.accountDays(db, accountID: account, day: nil)))
+            }
+            let runIDs = Array(Set(members.flatMap { $0.days.map(\.lastRunID) })).sorted()
             return CaseSnapshot(
-                detail: detail, clusterID: nil, members: [member], links: [], runs: try Self.runRecords(db, ids: runIDs))
+                detail: detail, clusterID: detail.summary.subject, members: members,
+                links: Self.pairLinks(cluster.links, members: Set(accounts)), runs: try Self.runRecords(db, ids: runIDs))
         }
+    }
+
+    /// Pairs of members from the values they share (of the latest input that found the
+    /// cluster): each pair's weight is the sum of the bits of its shared values. A value held
+    /// by many members links every pair of them, so pairs are capped at the 2,000 strongest.
+    static func pairLinks(_ records: [ClusterLinkRecord], members: Set<String>) -> [CaseFile.Link] {
+        guard let latest = records.map(\.day).max() else { return [] }
+        var shared: [[String]: [CaseFile.SharedArtifact]] = [:]
+        for r in records where r.day == latest {
+            let holders = r.accounts.filter(members.contains).sorted()
+            guard holders.count >= 2 else { continue }
+            let artifact = CaseFile.SharedArtifact(kind: r.kind, value: r.value, weight: r.bits, accountsSharing: max(2, r.holders))
+            for i in 0..<(holders.count - 1) {
+                for j in (i + 1)..<holders.count { shared[[holders[i], holders[j]], default: []].append(artifact) }
+            }
+        }
+        let links = shared.map { pair, artifacts in
+            CaseFile.Link(
+                accounts: pair, weight: artifacts.reduce(0) { $0 + $1.weight },
+                shared: artifacts.sorted { ($0.weight, $0.kind, $0.value) > ($1.weight, $1.kind, $1.value) })
+        }
+        return Array(links.sorted { ($0.weight, $1.accounts.joined()) > ($1.weight, $0.accounts.joined()) }.prefix(2000))
     }
 }

@@ -80,6 +80,23 @@ struct CaseStoreClusterTests {
         }
     }
 
+    @Test("a cluster case's snapshot for export has its members and the pairs they link", arguments: StoreKind.allCases)
+    func snapshotForExport(kind: StoreKind) throws {
+        try kind.withStore { store throws in
+            try store.recordRun([result("acct-a", "2025-03-01", score: 0.9), result("acct-b", "2025-03-01", score: 0.8)])
+            let outcome = try store.recordClusterRun([observation(Self.four, "2025-03-01")])
+            let snapshot = try #require(try store.snapshot(caseID: outcome.caseIDs[0]))
+            #expect(snapshot.clusterID == outcome.subjects[0])
+            #expect(snapshot.members.map(\.accountID) == Self.four)
+            #expect(snapshot.members.map(\.days.count) == [1, 1, 0, 0])  // days stored for a and b only
+            // The card links a–b; the address a, b and c pairwise: a–b shares both.
+            #expect(snapshot.links.map(\.accounts) == [["acct-a", "acct-b"], ["acct-a", "acct-c"], ["acct-b", "acct-c"]])
+            #expect(snapshot.links[0].shared.map(\.kind) == ["payment", "address"])
+            #expect(abs(snapshot.links[0].weight - 16.322) < 1e-9 && snapshot.links[1].weight == 4.322)
+            #expect(snapshot.links[1].shared[0].accountsSharing == 3)
+        }
+    }
+
     @Test("recording the same clusters again changes nothing", arguments: StoreKind.allCases)
     func idempotent(kind: StoreKind) throws {
         try kind.withStore { store throws in
