@@ -26,11 +26,9 @@ public final class ConnectionIndex: ConnectionLookup {
         var byClient: [Endpoint: [Entry]] = [:]
         var names: [UInt64: String] = [:]
         for r in records {
-            if let text = r.firstTLS?.ja4 {
-                let ja4 = stableHash(text)
-                if names[ja4] == nil { names[ja4] = text }
-            }
-            byClient[r.client, default: []].append(Entry(firstSeen: r.firstSeen, connection: Self.connection(of: r, stacks: stacks)))
+            let connection = Self.connection(of: r, stacks: stacks)
+            if let text = r.firstTLS?.ja4, names[connection.ja4Hash] == nil { names[connection.ja4Hash] = text }
+            byClient[r.client, default: []].append(Entry(firstSeen: r.firstSeen, connection: connection))
         }
         for key in byClient.keys { byClient[key]!.sort { $0.firstSeen < $1.firstSeen } }
         self.byClient = byClient
