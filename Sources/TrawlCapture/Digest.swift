@@ -1,3 +1,5 @@
+import TrawlModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -14,21 +16,10 @@
 /// used for anything that needs a secure hash.
 public enum Digest {
     /// The SHA-256 of `bytes` as 64 lower-case hex digits.
-    public static func sha256Hex(_ bytes: [UInt8]) -> String { hex(sha256(bytes)) }
+    public static func sha256Hex(_ bytes: [UInt8]) -> String { lowercaseHex(sha256(bytes)) }
 
     /// The MD5 of `bytes` as 32 lower-case hex digits.
-    public static func md5Hex(_ bytes: [UInt8]) -> String { hex(md5(bytes)) }
-
-    static func hex(_ digest: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(digest.count * 2)
-        for b in digest {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func md5Hex(_ bytes: [UInt8]) -> String { lowercaseHex(md5(bytes)) }
 
     /// The message padded to a multiple of 64 bytes: a 1 bit, zeros, and the length in
     /// bits as a 64-bit integer (big-endian for SHA-256, little-endian for MD5).

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TrawlModel
 
 /// `manifest.json` of an exported case folder: every other file of the folder with its
 /// size and SHA-256, so a recipient can check that nothing was altered, added or removed
@@ -57,14 +58,5 @@ public struct CaseManifest: Sendable, Equatable, Codable {
     }
 
     /// Lowercase hex SHA-256 of bytes.
-    public static func sha256(_ bytes: Data) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for b in SHA256.hash(data: bytes) {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func sha256(_ bytes: Data) -> String { lowercaseHex(SHA256.hash(data: bytes)) }
 }

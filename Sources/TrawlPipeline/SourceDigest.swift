@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import TrawlCases
 import TrawlIngest
+import TrawlModel
 
 #if canImport(Glibc)
     import Glibc
@@ -41,22 +42,11 @@ public final class SourceDigest {
                 }
             }
         }
-        return RunInputFile(path: input.path, size: bytes, sha256: Self.hex(hasher.finalize()))
+        return RunInputFile(path: input.path, size: bytes, sha256: lowercaseHex(hasher.finalize()))
     }
 
     /// The digest of a file read on its own, as a run records it (for checks and `make bench`).
     public static func of(file path: String) -> RunInputFile { SourceDigest().finish(InputFile(path: path)) }
-
-    /// Lowercase hex of a digest.
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in digest {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 }
 
 /// A digest of everything in a rules folder: what a run's scores depend on besides its
@@ -93,6 +83,6 @@ public enum RulesDigest {
             hasher.update(data: Data(rel.utf8) + [0] + Data(String(data.count).utf8) + [0])
             hasher.update(data: data)
         }
-        return "sha256:" + SourceDigest.hex(hasher.finalize())
+        return "sha256:" + lowercaseHex(hasher.finalize())
     }
 }
