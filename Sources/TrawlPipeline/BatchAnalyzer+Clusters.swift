@@ -50,6 +50,17 @@ extension BatchAnalyzer {
             best[a.accountID] = s
         }
         let scores = artifacts.map { best[$0.accountID] ?? MemberScore(score: 0, flagged: false) }
+        return try clusters(artifacts, scores: scores, rules: rules, threshold: threshold, settings: settings)
+    }
+
+    /// Links the accounts, then scores each cluster with the cluster rules from its
+    /// features and its members' own verdicts (`scores`: one per account, in order).
+    /// - Throws: `PipelineError` (internal) when the link settings are out of range.
+    public static func clusters(
+        _ artifacts: [AccountArtifacts], scores: [MemberScore], rules: RuleSet, threshold: Double?,
+        settings: LinkSettings = LinkSettings()
+    ) throws -> ClusterRun {
+        precondition(scores.count == artifacts.count, "one score per account")
         let linked: LinkResult
         do { linked = try AccountLinker(settings: settings).link(artifacts) } catch {
             throw PipelineError(.internalError, error.description)

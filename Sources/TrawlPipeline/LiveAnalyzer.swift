@@ -3,6 +3,7 @@ import Synchronization
 import TrawlCases
 import TrawlFeatures
 import TrawlIngest
+import TrawlLink
 import TrawlModel
 import TrawlRules
 
@@ -42,7 +43,9 @@ final class LiveAnalyzer {
     private(set) var clusters: [LiveCluster] = []
     let store: CaseStore
     let runID: Int64
-    var linker: (any LiveLinker)?
+    /// Links the longest window's accounts into clusters (`nil`: no linking).
+    var linker: WindowLinker?
+    private let registry: RegistryIndex
     /// Where alert lines go (none: they are only counted and stored).
     var alertSink: ((AlertLine) -> Void)?
     /// Notices for the run's log (bad lines, checkpoints that failed, …).
@@ -55,6 +58,9 @@ final class LiveAnalyzer {
     private(set) var alerts = 0
     private(set) var casesOpened = 0
     private(set) var casesUpdated = 0
+    private(set) var clusterCasesOpened = 0
+    private(set) var clusterCasesUpdated = 0
+    private(set) var linkRuns = 0
     private(set) var checkpoints = 0
     /// Seconds spent per phase (decode, windows, score, record, checkpoint, link), and
     /// account windows scored, for the summary and the benchmark.
@@ -78,6 +84,7 @@ final class LiveAnalyzer {
         self.context = context
         self.store = store
         self.runID = runID
+        self.registry = registry
         extractor = FeatureExtractor(plans: context.plans, registry: registry, enricher: context.enricher)
         threshold = options.threshold ?? context.rules.scoring.threshold
         var edges = [threshold]
@@ -325,16 +332,41 @@ final class LiveAnalyzer {
             let holders = Array(windows.accountIDs).filter { windows.running($0, window: longest)?.prompts != nil }.sorted()
             try evaluate(holders, now: now)
         }
-        guard let linker, windows.watermark != .min else { return }
+        try collectLinking(now: now)
+        guard let linker, !linker.isBusy, windows.watermark != .min else { return }
+        // The artifacts are taken here, where the window state lives; the rest runs on the
+        // linker's thread.
         let day = TimestampParser.day(of: windows.watermark)
         let longest = windows.specs.count - 1
-        var accounts: [LiveAccount] = []
+        var artifacts: [AccountArtifacts] = []
+        var memberScores: [MemberScore] = []
+        artifacts.reserveCapacity(windows.accountCount)
+        memberScores.reserveCapacity(windows.accountCount)
         for id in windows.accountIDs.sorted() {
-            guard let s = windows.running(id, window: longest) else { continue }
-            let f = extractor.features(for: AccountDayKey(accountID: id, day: day), state: s, withEvidence: false)
-            accounts.append(LiveAccount(accountID: id, state: s, features: f.features, score: scores[id]?.score ?? 0))
+            let taken = windows.withRunning(id, window: longest) { (s: inout AccountDayState) -> AccountArtifacts in
+                var collector = ArtifactCollector(accountID: id)
+                collector.add(s, day: day)
+                return collector.finish(record: registry.accounts[id])
+            }
+            guard let taken else { continue }
+            artifacts.append(taken)
+            let score = scores[id]?.score ?? 0
+            memberScores.append(MemberScore(score: score, flagged: score >= threshold))
         }
-        clusters = try linker.link(accounts, watermark: windows.watermark)
+        if linker.start(artifacts, scores: memberScores, at: now) { linkRuns += 1 }
+    }
+
+    /// Alerts on the clusters of a linking run that has finished: once per cluster case and
+    /// band, as for accounts.
+    /// - Throws: `PipelineError` when the run failed or the store cannot be written.
+    func collectLinking(now: Date) throws {
+        guard let linker, let result = linker.take() else { return }
+        let outcome = try result.get()
+        phaseSeconds["link.background", default: 0] += outcome.seconds
+        clusterCasesOpened += outcome.opened
+        clusterCasesUpdated += outcome.updated
+        clusters = outcome.clusters
+        let longest = windows.specs.count - 1
         for c in clusters {
             let band = band(of: c.score)
             let previous = clusterLevels[c.id]?.band ?? 0
@@ -342,17 +374,24 @@ final class LiveAnalyzer {
             let level = TailAlertLevel(band: band, score: c.score)
             clusterLevels[c.id] = level
             try storeWrite { try store.saveTailAlertLevel(kind: .cluster, subject: c.id, level: level, at: now) }
-            let caseID = try storeWrite { try store.caseID(kind: .cluster, subject: c.id) }
             alerts += 1
             alertSink?(
                 AlertLine(
                     time: TimestampParser.format(Int64(now.timeIntervalSince1970 * 1000)), kind: "cluster", account_id: nil,
                     cluster_id: c.id, members: c.members, score: c.score, band: AlertLine.bandNames[band - 1],
                     previous_band: previous > 0 ? AlertLine.bandNames[previous - 1] : nil, threshold: threshold,
-                    window: windows.specs[longest].description, day: TimestampParser.dayString(day),
+                    window: windows.specs[longest].description,
+                    day: TimestampParser.dayString(TimestampParser.day(of: windows.watermark)),
                     event_time: TimestampParser.format(windows.watermark), trigger_ts: nil, rules: AlertLine.rules(c.hits),
-                    case_id: caseID))
+                    case_id: c.caseID))
         }
+    }
+
+    /// Waits for the linking run under way and alerts on what it found (at the end of a run).
+    func finishLinking(now: Date) throws {
+        guard let linker else { return }
+        linker.wait()
+        try collectLinking(now: now)
     }
 
     // MARK: - Checkpoints

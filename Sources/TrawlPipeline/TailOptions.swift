@@ -1,6 +1,7 @@
 import Foundation
 import TrawlFeatures
 import TrawlIngest
+import TrawlLink
 
 /// Settings of a live run (`trawl tail`).
 public struct TailOptions: Sendable {
@@ -26,8 +27,13 @@ public struct TailOptions: Sendable {
     public var evaluateEvery = 0.25
     /// Seconds between checkpoints (one is also written when the run stops).
     public var checkpointEvery = 10.0
-    /// Seconds between linking runs over the window (`LiveLinker`).
+    /// Link the accounts of the longest window into reseller clusters every `linkEvery`
+    /// seconds (in the background), with cluster cases and alerts as in batch runs.
+    public var link = true
+    /// Seconds between linking runs over the window (`WindowLinker`).
     public var linkEvery = 60.0
+    /// How accounts are linked (weights, hub limits, resolution).
+    public var linkSettings = LinkSettings()
     /// Seconds between board snapshots.
     public var boardEvery = 1.0
     /// Stop once no input has come for this many seconds (tests, catching up); `nil`: never.

@@ -39,6 +39,12 @@ public struct TailSummary: Sendable, Codable {
     public var windowsScored = 0
     /// Connections a live capture reported (held for joins at the end).
     public var capturedConnections = 0
+    /// Flagged clusters at the last linking run, the cluster cases linking opened and
+    /// updated, and the linking runs started.
+    public var clusters = 0
+    public var clusterCasesOpened = 0
+    public var clusterCasesUpdated = 0
+    public var linkRuns = 0
 }
 
 /// Runs `trawl tail`: follows the sources on a reader thread (standard input and a live
@@ -50,12 +56,11 @@ public struct TailSummary: Sendable, Codable {
 /// stored buckets and every stream continues at its stored offset.
 public enum TailRunner {
     /// - Parameters:
-    ///   - linker: the periodic linking step (`nil`: no clusters; TrawlLink plugs in here).
     ///   - onSnapshot: called on the analysis thread every `boardEvery` seconds.
     /// - Throws: `PipelineError`: usage (64), a rule file (65), a missing source (66), the
     ///   case store or an alerts file that cannot be written, a capture that fails (74).
     public static func run(
-        _ options: TailOptions, linker: (any LiveLinker)? = nil, stop: StopFlag = StopFlag(),
+        _ options: TailOptions, stop: StopFlag = StopFlag(),
         logger: Logger = Logger(label: "trawl.tail"), onSnapshot: ((BoardSnapshot) -> Void)? = nil
     ) throws -> TailSummary {
         let started = Date()
@@ -138,7 +143,10 @@ public enum TailRunner {
         let analyzer = try LiveAnalyzer(
             options: options, context: context, registry: registry, connections: connections, store: store, runID: runID,
             checkpoint: checkpoint)
-        analyzer.linker = linker
+        if options.link {
+            analyzer.linker = WindowLinker(
+                store: store, runID: runID, rules: context.rules, threshold: analyzer.threshold, settings: options.linkSettings)
+        }
         analyzer.notice = { logger.warning("\($0)") }
         let alerts = try AlertWriter(path: options.alertsPath)
         // An alert that cannot be written (a closed pipe, a full disk) stops the run, after
@@ -245,7 +253,7 @@ public enum TailRunner {
                 clusters: analyzer.clusters.sorted { $0.score > $1.score }.prefix(10).map {
                     BoardSnapshot.ClusterRow(id: $0.id, members: $0.members, score: $0.score, rules: $0.hits.map(\.ruleID))
                 },
-                linkingNote: linker == nil ? "linking is off: it waits for TrawlLink (issue 6)" : nil)
+                linkingNote: options.link ? nil : "linking is off (--no-link)")
         }
         while true {
             if let failed = failure.withLock({ $0 }) { throw failed }
@@ -262,6 +270,7 @@ public enum TailRunner {
                     try analyzer.checkpoint(now: Date())
                     lastCheckpoint = seconds()
                 }
+                try analyzer.collectLinking(now: Date())
                 if seconds() - lastLink >= options.linkEvery {
                     try analyzer.link(now: Date())
                     lastLink = seconds()
@@ -282,6 +291,7 @@ public enum TailRunner {
         // What is left: scored, linked, saved.
         try analyzer.tick(now: Date())
         try analyzer.link(now: Date())
+        try analyzer.finishLinking(now: Date())
         try analyzer.checkpoint(now: Date())
         try analyzer.finishCheckpoint()
         if let onSnapshot { onSnapshot(snapshot()) }
@@ -295,6 +305,10 @@ public enum TailRunner {
         summary.phaseSeconds = analyzer.phaseSeconds
         summary.windowsScored = analyzer.windowsScored
         summary.capturedConnections = connections?.count ?? 0
+        summary.clusters = analyzer.clusters.count
+        summary.clusterCasesOpened = analyzer.clusterCasesOpened
+        summary.clusterCasesUpdated = analyzer.clusterCasesUpdated
+        summary.linkRuns = analyzer.linkRuns
         do {
             try store.finishRun(
                 runID,

@@ -20,7 +20,10 @@ struct TailCommand: ParsableCommand {
             or - for standard input. Accounts are scored on sliding windows (--window) with the
             rules of the batch pass; an alert (one JSON line on --alerts) is written when an
             account's score enters a higher band (at the threshold, 0.9, 0.99), and its case is
-            opened or updated in the store, which `trawl cases` can read meanwhile.
+            opened or updated in the store, which `trawl cases` can read meanwhile. Every
+            --link-every seconds the accounts of the longest window are linked into reseller
+            clusters as in `trawl analyze`; a flagged cluster gets a cluster case (a new account
+            of a known network joins its existing case) and alerts like an account.
 
             Positions and window state are saved together every --checkpoint-every seconds and
             on SIGINT/SIGTERM; a run started again on the same store resumes from them, even
@@ -76,8 +79,11 @@ struct TailCommand: ParsableCommand {
     @Option(help: "Seconds between scoring the accounts that changed.")
     var evaluateEvery = 0.25
 
-    @Option(help: "Seconds between linking runs over the window (reseller clusters; waits for TrawlLink).")
+    @Option(help: "Seconds between linking runs over the longest window (reseller clusters, in the background).")
     var linkEvery = 60.0
+
+    @Flag(help: "Do not link accounts into clusters: no cluster cases or cluster alerts.")
+    var noLink = false
 
     @Option(help: "Stop once no input has come for this many seconds (catching up, tests).")
     var stopWhenIdle: Double?
@@ -133,6 +139,7 @@ struct TailCommand: ParsableCommand {
         options.checkpointEvery = checkpointEvery
         options.evaluateEvery = evaluateEvery
         options.linkEvery = linkEvery
+        options.link = !noLink
         options.stopWhenIdle = stopWhenIdle
         options.keepSamples = keepSamples
         options.promptFeatures = !noPromptFeatures
@@ -170,6 +177,7 @@ struct TailCommand: ParsableCommand {
             trawl tail: \(summary.lines) lines (\(summary.events) requests) in \(String(format: "%.1f", summary.seconds)) s\
             \(summary.resumed ? ", resumed from a checkpoint" : ""), peak memory \(Terminal.bytes(summary.peakRSSBytes))
               alerts: \(summary.alerts) · cases opened: \(summary.casesOpened) · updated: \(summary.casesUpdated) · \
+            cluster cases opened: \(summary.clusterCasesOpened) · updated: \(summary.clusterCasesUpdated) · \
             accounts in the windows: \(summary.accounts) · checkpoints: \(summary.checkpoints) · store: \(summary.database) (run \(summary.runID))
             """)
         if summary.badLines > 0 {

@@ -184,7 +184,7 @@ func requestsInCheckpoint(_ store: CaseStore) throws -> [String: Int] {
         // Each alert names its case, which the store holds.
         for a in alerts.prefix(20) {
             let id = try #require(a.case_id)
-            #expect(try store.caseDetail(id: id)?.summary.subject == a.account_id)
+            #expect(try store.caseDetail(id: id)?.summary.subject == a.account_id ?? a.cluster_id)
         }
     }
 
@@ -442,5 +442,65 @@ struct LoopbackConnection {
         let state = try #require(joined, "\(tail.errors)")
         #expect(state.captured == 1)
         #expect(!state.ja4s.isEmpty)
+    }
+}
+
+/// Linking in a live run: the operators of a simulated day become cluster cases, with no
+/// hard negative in them, and an account of a known network that starts later joins its
+/// network's existing case instead of opening another.
+@Suite struct TailLinkingTests {
+    @Test func operatorsBecomeClusterCasesAndANewcomerJoinsItsNetworksCase() throws {
+        let world = TailWorld.shared
+        let dir = try TemporaryDirectory("trawl-tail-link")
+        defer { dir.remove() }
+        // The biggest operator network; its last account starts only after a first run.
+        var networks: [String: [String]] = [:]
+        for (id, label) in world.labels.labels { if let op = label.operator { networks[op, default: []].append(id) } }
+        let (op, members) = try #require(networks.max { ($0.value.count, $1.key) < ($1.value.count, $0.key) })
+        #expect(members.count >= 4, "\(op): \(members.count) accounts")
+        let newcomer = members.sorted().last!
+        let log = dir.file("api.log")
+        let marker = "\"account_id\":\"\(newcomer)\""
+        try append(world.lines.filter { !$0.contains(marker) }[...], to: log)
+
+        var options = TailOptions(sources: [log])
+        options.databasePath = dir.file("cases.sqlite")
+        options.rulesDirectory = repositoryRoot() + "/rules"
+        options.accountsPath = world.accounts
+        options.alertsPath = dir.file("alerts.jsonl")
+        options.fromStart = true
+        options.stopWhenIdle = 0.5
+        options.linkEvery = 3600  // linked once, when the run ends
+        let first = try TailRunner.run(options)
+        #expect(first.linkRuns == 1)
+        #expect(first.clusterCasesOpened >= 4, "\(first.clusterCasesOpened) cluster cases")
+        let store = try CaseStore(path: options.databasePath)
+        func clusterCases() throws -> [(id: Int64, members: Set<String>)] {
+            try store.listCases(CaseFilter(kind: .cluster)).map { c in
+                let detail = try #require(try store.caseDetail(id: c.id)?.cluster)
+                return (c.id, Set(detail.members.filter(\.active).map(\.accountID)))
+            }
+        }
+        // Every flagged cluster is abuse: no hard negative is a member of one.
+        for c in try clusterCases() {
+            let benign = c.members.filter { TailWorld.hardNegatives.contains(world.labels.labels[$0]?.population ?? "") }
+            #expect(benign.isEmpty, "case \(c.id) holds \(benign.sorted())")
+        }
+        let known = try #require(try clusterCases().first { $0.members.intersection(members).count >= 2 }, "\(op) not clustered")
+        #expect(!known.members.contains(newcomer))
+        let alerts = try String(contentsOfFile: dir.file("alerts.jsonl"), encoding: .utf8).split(separator: "\n").map {
+            try JSONDecoder().decode(AlertLine.self, from: Data($0.utf8))
+        }
+        let alert = try #require(alerts.first { $0.kind == "cluster" && $0.case_id == known.id })
+        #expect(Set(alert.members ?? []) == known.members)
+
+        // The newcomer's day arrives: it joins the same case, and no other case is opened for it.
+        try append(world.lines.filter { $0.contains(marker) }[...], to: log)
+        let second = try TailRunner.run(options)
+        #expect(second.resumed)
+        let after = try clusterCases()
+        let holding = after.filter { $0.members.contains(newcomer) }
+        #expect(holding.map(\.id) == [known.id], "newcomer in cases \(holding.map(\.id)), network's case \(known.id)")
+        #expect(second.clusterCasesUpdated >= 1)
     }
 }
