@@ -28,6 +28,8 @@ struct TailBench {
     struct Sample {
         var second: Double
         var rss: Int
+        /// Anonymous memory (the heap) of `rss`; the rest is mapped files (the binary, SQLite's shared memory).
+        var anonymous: Int
         var written: Int
         var readBytes: Int64
         var writtenBytes: Int64
@@ -121,7 +123,8 @@ struct TailBench {
                 lastSample = elapsed
                 let read = (try? store.tailStreams())?.reduce(0) { $0 + $1.offset } ?? 0
                 samples.append(
-                    Sample(second: elapsed, rss: Self.rss(pid: pid), written: written, readBytes: read, writtenBytes: writtenBytes))
+                    Sample(
+                        second: elapsed, rss: Self.rss(pid: pid), anonymous: Self.rss(pid: pid, field: "RssAnon:"), written: written, readBytes: read, writtenBytes: writtenBytes))
                 let s = samples.last!
                 say(
                     String(
@@ -162,7 +165,10 @@ struct TailBench {
             String(
                 format: "tail RSS: peak %.0f MB; max after 60 s in the first half %.0f MB, in the second half %.0f MB (flat when close)",
                 Double(peak) / 1e6, Double(firstHalf.max() ?? 0) / 1e6, Double(half.max() ?? 0) / 1e6))
-        say("RSS over time (s: MB): " + samples.map { String(format: "%.0f:%.0f", $0.second, Double($0.rss) / 1e6) }.joined(separator: " "))
+        say(
+            "RSS over time (s: MB, of which anonymous): "
+                + samples.map { String(format: "%.0f:%.0f/%.0f", $0.second, Double($0.rss) / 1e6, Double($0.anonymous) / 1e6) }
+                .joined(separator: " "))
         print(
             String(
                 format:
@@ -171,10 +177,10 @@ struct TailBench {
                 firstHalf.max() ?? 0, half.max() ?? 0))
     }
 
-    /// Resident memory of a process, from /proc/PID/status (VmRSS).
-    static func rss(pid: Int32) -> Int {
+    /// Resident memory of a process, from /proc/PID/status (`VmRSS`, or another field in kB).
+    static func rss(pid: Int32, field: String = "VmRSS:") -> Int {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in text.split(separator: "\n") where line.hasPrefix(field) {
             let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
             return kb * 1024
         }

@@ -21,10 +21,13 @@ public final class CaseStore: Sendable {
     /// - Throws: `CaseStoreError` with `.cannotOpen` when the file cannot be opened or
     ///   is not an SQLite database, `.newerSchema` when a newer Trawl wrote it,
     ///   `.migrationFailed` when a migration fails.
-    public convenience init(path: String) throws {
+    /// - Parameter cacheMiB: SQLite's page cache per connection. The default suits a batch
+    ///   run's large transactions; a long-lived process that writes little at a time (`trawl
+    ///   tail`) keeps its memory down with less.
+    public convenience init(path: String, cacheMiB: Int = 64) throws {
         let pool: DatabasePool
         do {
-            pool = try DatabasePool(path: path, configuration: Self.configuration())
+            pool = try DatabasePool(path: path, configuration: Self.configuration(cacheMiB: cacheMiB))
         } catch let error as DatabaseError {
             throw CaseStoreError(.cannotOpen(path: path), underlying: error)
         }
@@ -53,7 +56,7 @@ public final class CaseStore: Sendable {
         try Self.migrate(writer, path: path)
     }
 
-    static func configuration() -> Configuration {
+    static func configuration(cacheMiB: Int = 64) -> Configuration {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
@@ -63,7 +66,7 @@ public final class CaseStore: Sendable {
             // only the last transactions, which a re-run of the same input restores.
             // It saves an fsync per commit, and a batch run commits tens of MB at once.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA cache_size = -\(max(1, cacheMiB) * 1024)")
             // 16 KiB pages for new files (no effect on an existing one): an account day is
             // 1-3 KB of JSON, and on 4 KiB pages a third of each page went unused; the
             // batch store wrote 8% fewer bytes and took 15-25% less time.

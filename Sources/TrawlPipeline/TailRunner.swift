@@ -92,7 +92,9 @@ public enum TailRunner {
         let checkpoint: TailCheckpoint?
         let runID: Int64
         do {
-            store = try CaseStore(path: options.databasePath)
+            // A small page cache: checkpoints write a few MB at a time, and memory is meant
+            // to follow the windows (64 MiB per connection was resident for good).
+            store = try CaseStore(path: options.databasePath, cacheMiB: 8)
             checkpoint = try store.loadTailCheckpoint()
             // A run killed before it could finish is marked so.
             if let previous = checkpoint?.runID, try store.runs().first(where: { $0.id == previous })?.status == .running {
