@@ -124,7 +124,8 @@ struct TailBench {
                 let read = (try? store.tailStreams())?.reduce(0) { $0 + $1.offset } ?? 0
                 samples.append(
                     Sample(
-                        second: elapsed, rss: Self.rss(pid: pid), anonymous: Self.rss(pid: pid, field: "RssAnon:"), written: written, readBytes: read, writtenBytes: writtenBytes))
+                        second: elapsed, rss: Self.rss(pid: pid), anonymous: Self.rss(pid: pid, field: "RssAnon:"), written: written,
+                        readBytes: read, writtenBytes: writtenBytes))
                 let s = samples.last!
                 say(
                     String(
