@@ -246,6 +246,13 @@ public struct FeatureAccumulator: Sendable {
         }
     }
 
+    /// The JA4 names noted since the last call, which it forgets (a live run hands them to
+    /// its extractor at each tick; each id is still noted once).
+    public mutating func takeJA4Names() -> [UInt64: String] {
+        defer { ja4Names = [:] }
+        return ja4Names
+    }
+
     /// Notes the text of an interned JA4 under its stable hash, once per id.
     @inline(__always) private mutating func nameJA4(_ id: UInt32, _ interner: StringInterner) {
         let i = Int(id)

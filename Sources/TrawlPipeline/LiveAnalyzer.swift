@@ -183,6 +183,8 @@ final class LiveAnalyzer {
                 extractor.modelLaunches.add(firstSeen: first, models: state.pointee.models)
             }
         }
+        nameJA4s(accumulator.takeJA4Names())
+        if let live = connections as? LiveConnectionIndex { nameJA4s(live.takeJA4Names()) }
         // Not in a closure: a captured partition would be shared, and popping its states copy them all.
         let t0 = DispatchTime.now().uptimeNanoseconds
         windows.apply(consume part)
@@ -194,6 +196,16 @@ final class LiveAnalyzer {
             (decoder, accumulator) = makeDecoder(connections: connections)
         }
     }
+
+    /// JA4 texts the evidence names fingerprints by, from the log and the capture: kept
+    /// up to `ja4NameLimit` (past it, a new fingerprint shows as its hash).
+    private func nameJA4s(_ names: [UInt64: String]) {
+        for (hash, text) in names where extractor.ja4Names.count < Self.ja4NameLimit && extractor.ja4Names[hash] == nil {
+            extractor.ja4Names[hash] = text
+        }
+    }
+
+    static let ja4NameLimit = 1 << 17
 
     /// Bad lines since the last report, as warnings (the first few of each reason).
     private func reportBadLines() {

@@ -21,6 +21,8 @@ public final class LiveConnectionIndex: ConnectionLookup {
         var newest: Timestamp = .min
         var sinceSweep = 0
         var count = 0
+        /// JA4 texts by stable hash, noted since `takeJA4Names()`.
+        var names: [UInt64: String] = [:]
     }
 
     private let table = Mutex(Table())
@@ -38,7 +40,9 @@ public final class LiveConnectionIndex: ConnectionLookup {
     /// Adds a reported connection (a later report of the same connection replaces it).
     public func add(_ record: CaptureRecord) {
         let entry = Entry(firstSeen: record.firstSeen, connection: ConnectionIndex.connection(of: record, stacks: stacks))
+        let ja4 = record.firstTLS?.ja4
         table.withLock { t in
+            if let ja4, t.names[entry.connection.ja4Hash] == nil { t.names[entry.connection.ja4Hash] = ja4 }
             var list = t.byClient[record.client, default: []]
             if let i = list.firstIndex(where: { $0.firstSeen == entry.firstSeen }) {
                 list[i] = entry
@@ -59,6 +63,14 @@ public final class LiveConnectionIndex: ConnectionLookup {
                     t.byClient[key] = kept.isEmpty ? nil : kept
                 }
             }
+        }
+    }
+
+    /// The JA4 texts of connections added since the last call, by stable hash.
+    public func takeJA4Names() -> [UInt64: String] {
+        table.withLock { t in
+            defer { t.names = [:] }
+            return t.names
         }
     }
 

@@ -504,3 +504,30 @@ struct LoopbackConnection {
         #expect(second.clusterCasesUpdated >= 1)
     }
 }
+
+/// A live run names the JA4s in its cases' evidence by their text (from the log's `ja4`),
+/// as a batch run does, not by their hash.
+@Suite struct TailEvidenceTests {
+    @Test func casesNameTheLogsJA4s() throws {
+        let dir = try TemporaryDirectory("trawl-tail-ja4")
+        defer { dir.remove() }
+        let ja4 = "t13d1516h2_8daaf6152771_02713d6af862"
+        let day = handMadeDay("2026-11-21").split(separator: "\n").map { line in
+            guard line.contains("acct-pool") else { return String(line) }
+            return line.replacingOccurrences(of: #","turns":3}"#, with: #","turns":3,"ja4":"\#(ja4)"}"#)
+        }
+        try dir.write("api.log", text: day.joined(separator: "\n") + "\n")
+        var options = TailOptions(sources: [dir.file("api.log")])
+        options.databasePath = dir.file("cases.sqlite")
+        options.rulesDirectory = repositoryRoot() + "/rules"
+        options.fromStart = true
+        options.stopWhenIdle = 0.5
+        options.link = false
+        let summary = try TailRunner.run(options)
+        #expect(summary.casesOpened == 1)
+        let store = try CaseStore(path: options.databasePath)
+        let id = try #require(try store.caseID(kind: .account, subject: "acct-pool"))
+        let evidence = try #require(try store.caseDetail(id: id)?.days.last?.evidence)
+        #expect(evidence.topJA4s?.map(\.value) == [ja4])
+    }
+}
