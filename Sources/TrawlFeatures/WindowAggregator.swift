@@ -159,9 +159,15 @@ public struct WindowAggregator: Sendable {
     private mutating func slideAll() {
         let bounds = currentBounds()
         var idle: [String] = []
-        for i in accounts.indices {
+        // Walked by index, not `for i in accounts.indices`: a dictionary's `indices` holds
+        // the dictionary, so the first change copied its storage and then every account's
+        // window arrays (4 KiB per account at each bucket boundary: +160 MB of resident
+        // memory for 40,000 accounts that the heap kept, and the time to copy it).
+        var i = accounts.startIndex
+        while i != accounts.endIndex {
             accounts.values[i].slide(specs: specs, bounds: bounds)
             if accounts.values[i].isEmpty { idle.append(accounts.keys[i]) }
+            accounts.formIndex(after: &i)
         }
         for id in idle {
             accounts[id] = nil
