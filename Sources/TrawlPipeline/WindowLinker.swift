@@ -27,8 +27,7 @@ public struct LiveCluster: Sendable, Equatable {
 /// What one linking run over the window found and recorded.
 struct LinkingOutcome: Sendable {
     /// The flagged clusters, each with its case.
-    var clusters: [LiveCluster]
-    var accounts: Int
+    var clusters: [LiveCluster] = []
     var opened = 0
     var updated = 0
     var seconds = 0.0
@@ -97,7 +96,7 @@ final class WindowLinker: @unchecked Sendable {
         let found: ClusterRun
         found = try BatchAnalyzer.clusters(artifacts, scores: scores, rules: rules, threshold: threshold, settings: settings)
         let flagged = found.flagged
-        var outcome = LinkingOutcome(clusters: [], accounts: artifacts.count)
+        var outcome = LinkingOutcome()
         if !flagged.isEmpty {
             let recorded: ClusterRecordOutcome
             do { recorded = try store.recordClusters(runID: runID, flagged, at: time) } catch {
