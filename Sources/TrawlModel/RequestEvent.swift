@@ -47,6 +47,21 @@ public struct RequestEvent: Sendable, Equatable {
 
     public init() {}
 
+    /// Rewrites every interned field through `map` (old id → new id; `map[0] == 0`), for an
+    /// event decoded with another worker's `StringInterner`. Every interned field is listed
+    /// here: a field added to the event and not here would keep the other interner's id.
+    @inline(__always) public mutating func remapInterned(_ map: UnsafeBufferPointer<UInt32>) {
+        account = map[Int(account)]
+        org = map[Int(org)]
+        plan = map[Int(plan)]
+        userAgent = map[Int(userAgent)]
+        acceptLanguage = map[Int(acceptLanguage)]
+        clientTimezone = map[Int(clientTimezone)]
+        ja4 = map[Int(ja4)]
+        endpoint = map[Int(endpoint)]
+        model = map[Int(model)]
+    }
+
     /// Presence and value bits of the boolean and optional fields.
     public struct Flags: OptionSet, Sendable, Equatable {
         public let rawValue: UInt16

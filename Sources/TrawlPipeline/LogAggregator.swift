@@ -47,9 +47,12 @@ public struct ProgressSnapshot: Sendable {
 /// Reads, decodes and aggregates access logs on all cores.
 ///
 /// One reader thread opens the files in order, decompresses them and cuts them into
-/// chunks of whole lines; chunk `k` goes to worker `k mod N`, so each worker sees the same
-/// chunks on every run and the merged result is identical run after run. Each worker owns
-/// its decoder, interner and accumulator; their states are merged at the end.
+/// chunks of whole lines; chunk `k` goes to worker `k mod N` to be decoded. Each worker owns
+/// its decoder, interner and accumulator, and the accounts whose hash is its number mod N:
+/// the events of a decoded chunk go to the workers that own their accounts, and every
+/// worker accumulates its shares in chunk order. So each account-day has one state, built
+/// from its requests in input order, and the result is the same run after run, whatever
+/// the number of workers and the read size.
 public struct LogAggregator: Sendable {
     public var chunkSize = 4 << 20
     public var maxLineBytes = 1 << 20
@@ -74,6 +77,7 @@ public struct LogAggregator: Sendable {
     }
 
     private final class Worker: @unchecked Sendable {
+        let index: Int
         var decoder: CanonicalLogDecoder
         var accumulator: FeatureAccumulator
         var batch = DecodedBatch()
@@ -83,45 +87,155 @@ public struct LogAggregator: Sendable {
         /// thread; one box per partition, so merge threads each take their own.
         var exported: [Box<AccountDayPartition>] = []
         var ja4Names: [UInt64: String] = [:]
-        let queue: BlockingQueue<LineChunk>
+        let queue: BlockingQueue<Work>
+        /// Shares of other workers' chunks for this worker's accounts, by chunk number.
+        let inbox = Inbox()
+        /// How many of this decoder's interned strings each other worker has been sent.
+        var stringsSent: [Int]
+        /// Id translation from each other worker's interner to this one's (`[0] == 0`).
+        var idMaps: [[UInt32]]
+        /// The next chunk whose share this worker accumulates.
+        var nextChunk = 0
+        /// This worker's share of the chunk it decoded last.
+        var own: [RequestEvent] = []
 
         init(
-            maxLineBytes: Int, plans: PlanCatalog, enricher: (any AddressEnricher)?, connections: (any ConnectionLookup)?,
-            stacks: TLSStackTable?, prompts: PromptAnalyzer?, keepSamples: Int
+            index: Int, workers: Int, maxLineBytes: Int, plans: PlanCatalog, enricher: (any AddressEnricher)?,
+            connections: (any ConnectionLookup)?, stacks: TLSStackTable?, prompts: PromptAnalyzer?, keepSamples: Int
         ) {
+            self.index = index
             decoder = CanonicalLogDecoder(maxLineBytes: maxLineBytes)
             decoder.keepPromptText = prompts != nil
             accumulator = FeatureAccumulator(
                 plans: plans, enricher: enricher, connections: connections, stacks: stacks, prompts: prompts,
                 keepSamples: keepSamples)
             queue = BlockingQueue(capacity: 4)
+            stringsSent = Array(repeating: 0, count: workers)
+            idMaps = Array(repeating: [0], count: workers)
+        }
+
+        /// Splits the decoded batch by the worker that owns each event's account: keeps its
+        /// own share in `own` and sends each other worker its share (empty ones too: every
+        /// worker takes one share of every chunk, in chunk order).
+        func route(chunk: Int, to workers: [Worker]) {
+            own.removeAll(keepingCapacity: true)
+            let n = workers.count
+            var shares = Array(repeating: [RequestEvent](), count: n)
+            if n == 1 {
+                own.append(contentsOf: batch.events)
+            } else {
+                for e in batch.events {
+                    let owner = Int(decoder.interner.hash(e.account) % UInt64(n))
+                    if owner == index { own.append(e) } else { shares[owner].append(e) }
+                }
+            }
+            let interned = decoder.interner.count
+            for w in workers where w !== self {
+                var share = Share(events: shares[w.index], arena: [])
+                if !share.events.isEmpty {
+                    share.arena = batch.arena
+                    // The strings interned since this worker last sent it any, so that it can
+                    // translate the share's ids (sent in id order; ids start at 1).
+                    if stringsSent[w.index] < interned {
+                        share.strings = ((stringsSent[w.index] + 1)...interned).map { decoder.interner.string(UInt32($0)) }
+                        stringsSent[w.index] = interned
+                    }
+                }
+                w.inbox.put(chunk, share)
+            }
+        }
+
+        /// Accumulates every share up to and including chunk `last`, in chunk order (waiting
+        /// for other workers' shares), so the states see the requests in input order.
+        func accumulate(through last: Int, workers: Int) {
+            while nextChunk <= last {
+                if nextChunk % workers == index {
+                    accumulator.add(own, arena: batch.arena, interner: decoder.interner)
+                    own.removeAll(keepingCapacity: true)
+                } else {
+                    var share = inbox.take(nextChunk)
+                    if !share.events.isEmpty {
+                        let from = nextChunk % workers
+                        for s in share.strings { idMaps[from].append(decoder.interner.intern(s)) }
+                        idMaps[from].withUnsafeBufferPointer { map in
+                            for i in share.events.indices { share.events[i].remapInterned(map) }
+                        }
+                        accumulator.add(share.events, arena: share.arena, interner: decoder.interner)
+                    }
+                }
+                nextChunk += 1
+            }
+        }
+    }
+
+    /// A chunk number handed to its decoding worker (chunk `k` goes to worker `k mod N`).
+    struct Work: Sendable {
+        var chunk: LineChunk
+        var number: Int
+    }
+
+    /// One worker's share of a chunk another worker decoded: the events of its accounts,
+    /// the text they point into, and the decoder's strings interned since the last share.
+    struct Share: Sendable {
+        var events: [RequestEvent]
+        var arena: [UInt8]
+        var strings: [String] = []
+    }
+
+    /// Shares waiting for a worker, by chunk number.
+    final class Inbox: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var shares: [Int: Share] = [:]
+
+        func put(_ chunk: Int, _ share: Share) {
+            condition.lock()
+            shares[chunk] = share
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// The share of `chunk`, waiting until it comes.
+        func take(_ chunk: Int) -> Share {
+            condition.lock()
+            defer { condition.unlock() }
+            while true {
+                if let share = shares.removeValue(forKey: chunk) { return share }
+                condition.wait()
+            }
         }
     }
 
     public func run(_ files: [InputFile], progress: (@Sendable (ProgressSnapshot) -> Void)? = nil) -> AggregateResult {
         let started = Date()
         let pool = ChunkPool(chunkSize: chunkSize)
-        let workers = (0..<self.workers).map { _ in
+        let workers = (0..<self.workers).map { i in
             Worker(
-                maxLineBytes: maxLineBytes, plans: plans, enricher: enricher, connections: connections, stacks: stacks,
-                prompts: prompts, keepSamples: keepSamples)
+                index: i, workers: self.workers, maxLineBytes: maxLineBytes, plans: plans, enricher: enricher,
+                connections: connections, stacks: stacks, prompts: prompts, keepSamples: keepSamples)
         }
         for w in workers { w.decoder.quoteValues = quoteValues }
         let linesDone = Atomic<Int>(0)
+        // Chunks handed out in all; set before the queues close.
+        let chunksTotal = Atomic<Int>(0)
         let partitions = workers.count
         let group = DispatchGroup()
+        // Each worker decodes every N-th chunk, but accumulates the requests of its own
+        // accounts (account hash mod N) from every chunk: its decoded chunk is split by
+        // account and the shares go to their owners. So an account's state is built in one
+        // worker only — a state per account-day, not one per worker (which held half the
+        // memory of the pass) — and in input order, whichever worker ran ahead.
         for w in workers {
             group.enter()
             let thread = Thread {
-                while let chunk = w.queue.pop() {
+                while let work = w.queue.pop() {
+                    let chunk = work.chunk
                     let pos = LinePosition(fileIndex: chunk.fileIndex, sequence: chunk.sequence, lineInChunk: 0)
+                    w.batch.reset()
                     switch chunk.kind {
                     case .lines:
-                        guard let buffer = chunk.buffer else { continue }
-                        w.batch.reset()
+                        guard let buffer = chunk.buffer else { break }
                         w.decoder.decode(buffer.bytes, fileIndex: chunk.fileIndex, sequence: chunk.sequence, into: &w.batch)
                         pool.recycle(buffer)
-                        w.accumulator.add(w.batch.events, arena: w.batch.arena, interner: w.decoder.interner)
                         w.chunkLines.append((chunk.fileIndex, chunk.sequence, w.batch.lines))
                         linesDone.add(w.batch.lines, ordering: .relaxed)
                     case .overlongLine:
@@ -131,9 +245,13 @@ public struct LogAggregator: Sendable {
                     case .truncatedTail:
                         w.chunkLines.append((chunk.fileIndex, chunk.sequence, 0))
                     }
+                    w.route(chunk: work.number, to: workers)
+                    w.accumulate(through: work.number, workers: workers.count)
                 }
+                w.accumulate(through: chunksTotal.load(ordering: .acquiring) - 1, workers: workers.count)
                 // Export on the worker's own thread, split by account into one part per
-                // worker, so that the merge below runs in parallel too.
+                // worker (all but its own part empty), so that the merge below runs in
+                // parallel too.
                 w.exported = w.accumulator.drain(interner: w.decoder.interner, partitions: partitions) {
                     Int(stableHash($0) % UInt64(partitions))
                 }.map(Box.init)
@@ -170,7 +288,7 @@ public struct LogAggregator: Sendable {
             let chunker = LineChunker(source: source, fileIndex: fileIndex, pool: pool, maxLineBytes: maxLineBytes)
             var chunks = 0
             while let chunk = chunker.next() {
-                workers[next % workers.count].queue.push(chunk)
+                workers[next % workers.count].queue.push(Work(chunk: chunk, number: next))
                 next += 1
                 chunks += 1
                 if let progress, Date().timeIntervalSince(lastReport) > 0.2 {
@@ -185,6 +303,7 @@ public struct LogAggregator: Sendable {
             if let e = chunker.streamError { streamFailures.append((fileIndex, chunks, e)) }
             result.digests.append(digest.finish(file))
         }
+        chunksTotal.store(next, ordering: .releasing)
         for w in workers { w.queue.close(consumers: 1) }
         group.wait()
         progress?(
@@ -195,8 +314,8 @@ public struct LogAggregator: Sendable {
         let decoded = Date()
         result.decodeSeconds = decoded.timeIntervalSince(started)
 
-        // Merge worker states, one partition of accounts per thread; merge order does
-        // not change the result.
+        // Worker p built partition p alone (the others' parts p are empty), so the merge
+        // below moves states rather than merging them.
         for w in workers {
             result.tally.merge(w.decoder.tally)
             result.ja4Names.merge(w.ja4Names) { a, _ in a }
@@ -205,8 +324,8 @@ public struct LogAggregator: Sendable {
         // and merge in place.
         result.partitions = concurrentMap(count: partitions) { p in
             var part = AccountDayPartition()
-            swap(&part, &workers[0].exported[p].value)
-            for w in workers.dropFirst() { part.merge(&w.exported[p].value) }
+            swap(&part, &workers[p].exported[p].value)
+            for w in workers where w.index != p { part.merge(&w.exported[p].value) }
             part.dropPositions()
             return part
         }

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import TrawlCases
+import TrawlFeatures
 import TrawlModel
 import TrawlPipeline
 
@@ -134,6 +135,42 @@ func handMadeDay(_ day: String = "2026-11-21", pooled: String = "acct-pool") -> 
             o.databasePath = dir.file("cases-\(workers).sqlite")
             let scores = try BatchAnalyzer.run(o).scores
             if let reference { #expect(scores == reference) } else { reference = scores }
+        }
+    }
+
+    /// More user agents and addresses than the top lists hold (so their counts are
+    /// Misra-Gries summaries, which depend on the order they are built in): the features
+    /// and evidence are the same whatever the number of workers and the read size, because
+    /// each account's requests are accumulated by one worker, in input order.
+    @Test func summariesDoNotDependOnWorkers() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var seed: UInt64 = 7
+        func next() -> UInt64 {
+            seed &+= 0x9E37_79B9_7F4A_7C15
+            return mix64(seed)
+        }
+        var text = ""
+        for i in 0..<3_000 {
+            // Skewed: low numbers far more often, so the top lists have clear leaders and a long tail.
+            let ua = Int(next() % 60) * Int(next() % 60) / 60
+            let ip = Int(next() % 90) * Int(next() % 90) / 90
+            let account = i % 7 == 0 ? "acct-other" : "acct-busy"
+            text +=
+                #"{"ts":"2026-11-21T\#(String(format: "%02d:%02d:%02d", i / 150, (i / 3) % 50, i % 60)).000Z","account_id":"\#(account)","client_ip":"198.51.\#(ip / 50).\#(ip % 50 + 1)","user_agent":"client-\#(ua)/1.0","request_id":"r\#(i)"}"#
+                + "\n"
+        }
+        try dir.write("log.jsonl", text: text)
+        var reference: [AccountDayFeatures]?
+        for (workers, chunk) in [(1, 1 << 22), (2, 777), (3, 301)] {
+            var o = options(dir, [dir.file("log.jsonl")])
+            o.workers = workers
+            o.chunkSize = chunk
+            o.databasePath = dir.file("w\(workers).sqlite")
+            let features = try BatchAnalyzer.run(o).results.map(\.features)
+            #expect(features.count == 2)
+            #expect(features.first?.evidence.topUserAgents.count == 5)
+            if let reference { #expect(features == reference, "workers \(workers)") } else { reference = features }
         }
     }
 
