@@ -119,7 +119,13 @@ private struct PreparedDay: Sendable {
     final class Stream: @unchecked Sendable {
         typealias Results = [(features: AccountDayFeatures, assessment: Assessment)]
         static let chunkSize = 1024
+        /// Chunks prepared ahead of the reader at most: SQLite writes more slowly than the
+        /// threads prepare, and unbounded they held every row's text at once (~150 MB for
+        /// 55,000 account days).
+        static let lookahead = 4
         private let chunks: Mutex<[[PreparedDay]?]>
+        /// One permit per chunk that may be prepared before the reader takes one.
+        private let room = DispatchSemaphore(value: lookahead)
         private let count: Int
         private let ready: [DispatchSemaphore]
         private let claimed = Atomic<Int>(0)
@@ -138,8 +144,12 @@ private struct PreparedDay: Sendable {
                 Thread.detachNewThread { [self] in
                     var tagsByRule: [String: (tags: [String], json: String)] = [:]
                     while !stopped.load(ordering: .relaxed) {
+                        room.wait()
                         let c = claimed.add(1, ordering: .relaxed).oldValue
-                        guard c < count else { break }
+                        guard c < count else {
+                            room.signal()  // for the other threads, which find no chunk either
+                            break
+                        }
                         let range = (c * Self.chunkSize)..<min(order.count, (c + 1) * Self.chunkSize)
                         let days = range.map { k in
                             let i = order[k]
@@ -156,6 +166,7 @@ private struct PreparedDay: Sendable {
         func next() -> [PreparedDay]? {
             guard nextChunk < count else { return nil }
             ready[nextChunk].wait()
+            room.signal()
             defer { nextChunk += 1 }
             return chunks.withLock { chunks in
                 defer { chunks[nextChunk] = nil }
@@ -164,7 +175,10 @@ private struct PreparedDay: Sendable {
         }
 
         /// Lets the threads stop after their current chunk (the reader gave up).
-        func cancel() { stopped.store(true, ordering: .relaxed) }
+        func cancel() {
+            stopped.store(true, ordering: .relaxed)
+            for _ in 0..<Self.lookahead { room.signal() }  // wake threads waiting for room
+        }
     }
 
     typealias Hit = StorageFormat.HitText

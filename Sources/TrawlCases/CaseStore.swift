@@ -21,10 +21,11 @@ public final class CaseStore: Sendable {
     /// - Throws: `CaseStoreError` with `.cannotOpen` when the file cannot be opened or
     ///   is not an SQLite database, `.newerSchema` when a newer Trawl wrote it,
     ///   `.migrationFailed` when a migration fails.
-    /// - Parameter cacheMiB: SQLite's page cache per connection. The default suits a batch
-    ///   run's large transactions; a long-lived process that writes little at a time (`trawl
-    ///   tail`) keeps its memory down with less.
-    public convenience init(path: String, cacheMiB: Int = 64) throws {
+    /// - Parameter cacheMiB: SQLite's page cache per connection. A batch run's transaction
+    ///   spills to the WAL when it is full: 16 MiB recorded 55,000 account days as fast as
+    ///   64 MiB did (2.0-2.4 s both), with 48 MiB less resident at the run's peak; a
+    ///   long-lived process that writes little at a time (`trawl tail`) takes less still.
+    public convenience init(path: String, cacheMiB: Int = 16) throws {
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: Self.configuration(cacheMiB: cacheMiB))
@@ -56,7 +57,7 @@ public final class CaseStore: Sendable {
         try Self.migrate(writer, path: path)
     }
 
-    static func configuration(cacheMiB: Int = 64) -> Configuration {
+    static func configuration(cacheMiB: Int = 16) -> Configuration {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
