@@ -42,6 +42,15 @@ extension BatchAnalyzer {
         _ artifacts: [AccountArtifacts], results: [(features: AccountDayFeatures, assessment: Assessment)], rules: RuleSet,
         threshold: Double?, settings: LinkSettings = LinkSettings()
     ) throws -> ClusterRun {
+        try clusters(
+            artifacts, scores: memberScores(artifacts, results: results), rules: rules, threshold: threshold, settings: settings)
+    }
+
+    /// Each account's verdict for linking, in the order of `artifacts`: its highest day
+    /// score, and whether any of its days was flagged.
+    static func memberScores(
+        _ artifacts: [AccountArtifacts], results: [(features: AccountDayFeatures, assessment: Assessment)]
+    ) -> [MemberScore] {
         var best: [String: MemberScore] = [:]
         for (_, a) in results {
             var s = best[a.accountID] ?? MemberScore(score: 0, flagged: false)
@@ -49,8 +58,7 @@ extension BatchAnalyzer {
             s.flagged = s.flagged || a.flagged
             best[a.accountID] = s
         }
-        let scores = artifacts.map { best[$0.accountID] ?? MemberScore(score: 0, flagged: false) }
-        return try clusters(artifacts, scores: scores, rules: rules, threshold: threshold, settings: settings)
+        return artifacts.map { best[$0.accountID] ?? MemberScore(score: 0, flagged: false) }
     }
 
     /// Links the accounts, then scores each cluster with the cluster rules from its

@@ -30,7 +30,7 @@ extension RuleSet {
         let accountID = subject
         var hits: [RuleHit] = []
         for reference in rules {
-            if let hit = reference.rule.hit(on: features) { hits.append(hit) }
+            if let hit = reference.hit(on: features) { hits.append(hit) }
         }
         hits.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.ruleID < $1.ruleID }
         var logOdds = scoring.bias
@@ -47,7 +47,7 @@ extension RuleSet {
     /// - Complexity: O(total size of the account rules' conditions).
     public func score(_ features: FeatureVector) -> Double {
         var weights: [Double] = []
-        for reference in accountRuleReferences where reference.rule.fires(on: features) { weights.append(reference.rule.weight) }
+        for reference in accountRuleReferences where reference.fires(on: features) { weights.append(reference.weight) }
         // Equal weights may go in any order: the sum is the same.
         weights.sort(by: >)
         var logOdds = scoring.bias
