@@ -250,19 +250,28 @@ public enum BatchAnalyzer {
         summary.phaseSeconds["merge"] = aggregate.mergeSeconds
         summary.phaseSeconds["score"] = scored.timeIntervalSince(aggregated)
 
-        var clusterRun: ClusterRun?
+        // Linking runs on a thread of its own while the account days are written: SQLite
+        // takes one core, and the cluster cases are recorded after the account cases.
+        let linking = Mutex<(run: Result<ClusterRun, any Error>, seconds: Double)?>(nil)
+        let linkDone = DispatchGroup()
         if options.linkClusters {
-            announce("linking \(artifacts.count) accounts")
-            clusterRun = try clusters(
-                artifacts, results: results, rules: rules, threshold: options.threshold, settings: options.linkSettings)
+            announce("linking \(artifacts.count) accounts, writing the case store")
+            linkDone.enter()
+            let (members, settings, threshold) = (artifacts, options.linkSettings, options.threshold)
+            let memberScores = memberScores(members, results: results)
             artifacts = []
-            summary.clusters = clusterRun!.clusters.count
-            summary.flaggedClusters = clusterRun!.flagged.count
-            summary.phaseSeconds["link"] = Date().timeIntervalSince(scored)
+            Thread.detachNewThread {
+                let t0 = Date()
+                let run = Result { try clusters(members, scores: memberScores, rules: rules, threshold: threshold, settings: settings) }
+                linking.withLock { $0 = (run, Date().timeIntervalSince(t0)) }
+                linkDone.leave()
+            }
+        } else {
+            announce("writing the case store")
         }
+        var clusterRun: ClusterRun?
         let linked = Date()
 
-        announce("writing the case store")
         var clusterSubjects: [String] = []
         do {
             let store = try CaseStore(path: options.databasePath)
@@ -277,6 +286,14 @@ public enum BatchAnalyzer {
             summary.runID = runID
             summary.casesOpened = outcome.opened
             summary.casesUpdated = outcome.updated
+            if options.linkClusters {
+                linkDone.wait()
+                let (run, seconds) = linking.withLock { $0! }
+                clusterRun = try run.get()
+                summary.clusters = clusterRun!.clusters.count
+                summary.flaggedClusters = clusterRun!.flagged.count
+                summary.phaseSeconds["link"] = seconds
+            }
             if let flagged = clusterRun?.flagged, !flagged.isEmpty {
                 let clusterOutcome = try store.recordClusters(runID: runID, flagged, at: Date())
                 summary.clusterCasesOpened = clusterOutcome.opened
