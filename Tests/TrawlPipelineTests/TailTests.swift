@@ -398,7 +398,9 @@ struct LoopbackConnection {
     }()
 
     /// A request logged on a connection that is still open joins its captured ClientHello:
-    /// the account's state counts it as captured and holds the capture's JA4 (the line has none).
+    /// the account's state counts it as captured and holds the capture's JA4 (the line has
+    /// none), and its case (every account is flagged at this threshold) names that JA4 by
+    /// its text, which only the capture knew.
     @Test(.enabled(if: loopbackCaptureWorks, "live capture on lo needs root and packet sockets (skipped here)"))
     func liveCaptureJoinsRequestsOnOpenConnections() throws {
         let dir = try TemporaryDirectory("trawl-tail-capture")
@@ -408,7 +410,10 @@ struct LoopbackConnection {
         let port = UInt16.random(in: 20_000...40_000)
         try append([#"{"ts":\#(Int64(Date().timeIntervalSince1970 * 1000)),"account_id":"warm-up","client_ip":"10.0.0.1"}"#][...], to: log)
         let tail = try TailProcess(
-            [log, "--interface", "lo", "--filter", "tcp port \(port)", "--db", db, "--from-start", "--checkpoint-every", "0.2"], in: dir)
+            [
+                log, "--interface", "lo", "--filter", "tcp port \(port)", "--db", db, "--from-start", "--checkpoint-every", "0.2",
+                "--threshold", "0.0001",
+            ], in: dir)
         defer {
             kill(tail.process.processIdentifier, SIGTERM)
             _ = tail.wait(seconds: 30)
@@ -417,7 +422,7 @@ struct LoopbackConnection {
         #expect(try eventually { try store.loadTailCheckpoint() != nil }, "\(tail.errors)")
         // The capture starts beside the logs: a connection made before it listens is missed,
         // so each attempt makes a new one, until one joins.
-        var joined: AccountDayState?
+        var joined: (account: String, state: AccountDayState)?
         for attempt in 0..<10 where joined == nil {
             let connection = try LoopbackConnection(
                 serverPort: port, hello: ClientHelloBuilder.record(ClientHelloProfile.Known.python, serverName: "api.example", seed: 7))
@@ -437,11 +442,21 @@ struct LoopbackConnection {
                 }
                 return state != nil
             }
-            if let state, state.captured == 1 { joined = state }
+            if let state, state.captured == 1 { joined = (account, state) }
         }
-        let state = try #require(joined, "\(tail.errors)")
+        let (account, state) = try #require(joined, "\(tail.errors)")
         #expect(state.captured == 1)
         #expect(!state.ja4s.isEmpty)
+        var ja4s: [String]?
+        _ = try eventually(seconds: 10) {
+            guard let id = try store.caseID(kind: .account, subject: account) else { return false }
+            ja4s = try store.caseDetail(id: id)?.days.last?.evidence.topJA4s?.map(\.value)
+            return ja4s != nil
+        }
+        // A JA4 as text (`t13d1516h2_8daaf6152771_02713d6af862`), not a hash (`ja4:85744b5329d5145b`).
+        let text = try #require(ja4s?.first, "\(tail.errors)")
+        #expect(ja4s?.count == 1)
+        #expect(text.wholeMatch(of: /[tqd]1[0-3s][di]\d{4}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}/) != nil, "\(text)")
     }
 }
 
