@@ -166,15 +166,26 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
         var a = TemplateAnalysis()
         let text = sample.filter { !$0.isHashOnly && $0.value != 0 }.map(\.value)
         let hashes = sample.filter(\.isHashOnly).map(\.value)
+        // Counted by sorting (at most `sampleSize` keys): a dictionary per call cost more than
+        // the rest of the analysis, which runs for every account-day three times a pass.
         func top(_ keys: [UInt64]) -> (covered: Int, best: Int, keys: [UInt64]) {
-            var counts: [UInt64: Int] = [:]
-            for k in keys { counts[k, default: 0] += 1 }
-            let ranked = counts.filter { $0.value >= Self.minTemplatePrompts }.sorted { ($0.value, $0.key) > ($1.value, $1.key) }
+            let sorted = keys.sorted()
+            var runs: [(count: Int, key: UInt64)] = []
+            var i = 0
+            while i < sorted.count {
+                var j = i + 1
+                while j < sorted.count && sorted[j] == sorted[i] { j += 1 }
+                runs.append((j - i, sorted[i]))
+                i = j
+            }
+            let ranked = runs.filter { $0.count >= Self.minTemplatePrompts }.sorted { ($0.count, $0.key) > ($1.count, $1.key) }
                 .prefix(Self.topTemplates)
-            return (ranked.reduce(0) { $0 + $1.value }, counts.values.max() ?? 0, ranked.map(\.key))
+            return (ranked.reduce(0) { $0 + $1.count }, runs.map(\.count).max() ?? 0, ranked.map(\.key))
         }
+        var bestOpening = 0
         if !text.isEmpty {
             let opening = top(text.map { $0 >> 32 }), closing = top(text.map { $0 & 0xFFFF_FFFF })
+            bestOpening = opening.best
             a.textShare = Double(max(opening.covered, closing.covered)) / Double(text.count)
             a.keys += opening.keys.map { 1 << 63 | $0 } + closing.keys.map { 1 << 62 | $0 }
         }
@@ -191,8 +202,7 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
             a.keys += bands.filter { $0.value >= Self.minTemplatePrompts }.keys.sorted()
         }
         if !sample.isEmpty {
-            let best = text.isEmpty ? 0 : top(text.map { $0 >> 32 }).best
-            a.topShare = Double(best) / Double(max(1, text.count))
+            a.topShare = Double(bestOpening) / Double(max(1, text.count))
             if text.isEmpty, !hashes.isEmpty {
                 // Without text, the largest group of alike hashes around one hash.
                 var most = 0

@@ -17,7 +17,9 @@ import TrawlModel
 /// Keep one normaliser per worker: its scratch buffer is reused.
 /// - Complexity: O(n) in the prompt's bytes.
 public struct PromptNormalizer: Sendable {
+    /// The folded text is `wide[0..<wideCount]` (the array only grows).
     var wide: [UInt8] = []
+    var wideCount = 0
     var skeletonScratch: [UInt8] = []
     var foldedScratch: [UInt8] = []
 
@@ -41,13 +43,14 @@ public struct PromptNormalizer: Sendable {
         skeleton.removeAll()
         foldWidths(utf8)
         let table = ScalarClass.table
-        let capacity = SkeletonScanner.Output.capacity(for: wide.count)
+        let capacity = SkeletonScanner.Output.capacity(for: wideCount)
         if skeletonScratch.count < capacity {
             skeletonScratch = [UInt8](repeating: 0, count: capacity)
             foldedScratch = [UInt8](repeating: 0, count: capacity)
         }
         table.withUnsafeBufferPointer { tp in
-            wide.withUnsafeBufferPointer { wp in
+            wide.withUnsafeBufferPointer { whole in
+                let wp = UnsafeBufferPointer(rebasing: whole[0..<wideCount])
                 skeletonScratch.withUnsafeMutableBufferPointer { sp in
                     foldedScratch.withUnsafeMutableBufferPointer { fp in
                         var scanner = SkeletonScanner(text: wp, table: tp, skeleton: sp, folded: fp)
@@ -64,54 +67,61 @@ public struct PromptNormalizer: Sendable {
 
     /// Pass 1: width and compatibility folding, control characters and whitespace runs to
     /// one space (or one newline if the run held a line break), ends trimmed.
+    ///
+    /// Written into `wide`, sized first for the worst case (three bytes out per byte in: a
+    /// malformed byte becomes U+FFFD), through one buffer pointer: appending byte by byte
+    /// checked the array's capacity and uniqueness for every byte of every prompt.
     mutating func foldWidths(_ p: UnsafeRawBufferPointer) {
-        wide.removeAll(keepingCapacity: true)
-        wide.reserveCapacity(p.count)
-        var pending: UInt8 = 0
-        var i = 0
         let n = p.count
-        while i < n {
-            let b = p[i]
-            if b < 0x80 {
-                i += 1
-                if b <= 32 || b == 127 {
-                    if b >= 10 && b <= 13 { pending = 10 } else if pending == 0 { pending = 32 }
+        if wide.count < 3 * n + 4 { wide = [UInt8](repeating: 0, count: 3 * n + 4) }
+        wideCount = wide.withUnsafeMutableBufferPointer { out in
+            var count = 0
+            @inline(__always) func put(_ b: UInt8) {
+                out[count] = b
+                count += 1
+            }
+            var pending: UInt8 = 0
+            @inline(__always) func flush() {
+                if pending != 0 {
+                    if count > 0 { put(pending) }
+                    pending = 0
+                }
+            }
+            var i = 0
+            while i < n {
+                let b = p[i]
+                if b < 0x80 {
+                    i += 1
+                    if b <= 32 || b == 127 {
+                        if b >= 10 && b <= 13 { pending = 10 } else if pending == 0 { pending = 32 }
+                        continue
+                    }
+                    flush()
+                    put(b)
                     continue
                 }
-                if pending != 0 {
-                    if !wide.isEmpty { wide.append(pending) }
-                    pending = 0
+                let (v, len) = decodeScalar(p, i, n)
+                i += len
+                switch ScalarClass.width(v) {
+                case .keep:
+                    flush()
+                    encodeUTF8(v) { put($0) }
+                case .ascii(let a):
+                    if a == 32 { continue }
+                    flush()
+                    put(a)
+                case .space(let newline):
+                    if newline { pending = 10 } else if pending == 0 { pending = 32 }
+                case .drop:
+                    continue
+                case .ellipsis:
+                    flush()
+                    put(46)
+                    put(46)
+                    put(46)
                 }
-                wide.append(b)
-                continue
             }
-            let (v, len) = decodeScalar(p, i, n)
-            i += len
-            switch ScalarClass.width(v) {
-            case .keep:
-                if pending != 0 {
-                    if !wide.isEmpty { wide.append(pending) }
-                    pending = 0
-                }
-                appendUTF8(v, to: &wide)
-            case .ascii(let a):
-                if a == 32 { continue }
-                if pending != 0 {
-                    if !wide.isEmpty { wide.append(pending) }
-                    pending = 0
-                }
-                wide.append(a)
-            case .space(let newline):
-                if newline { pending = 10 } else if pending == 0 { pending = 32 }
-            case .drop:
-                continue
-            case .ellipsis:
-                if pending != 0 {
-                    if !wide.isEmpty { wide.append(pending) }
-                    pending = 0
-                }
-                wide.append(contentsOf: [46, 46, 46])
-            }
+            return count
         }
     }
 }
