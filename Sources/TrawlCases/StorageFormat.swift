@@ -357,7 +357,22 @@ struct JSONWriter {
         }
     }
 
-    mutating func integer(_ v: Int64) { raw(String(v)) }
+    /// Decimal digits written straight into the output (no `String` per number: the store
+    /// writes a few million of them in a batch run).
+    mutating func integer(_ v: Int64) {
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        var x = v.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[23 - n] = UInt8(truncatingIfNeeded: x % 10) + UInt8(ascii: "0")
+                x /= 10
+                n += 1
+            } while x != 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - n)...]))
+        }
+    }
 
     /// Integral values below 10^15 without a fraction, others in Swift's shortest
     /// round-tripping form; non-finite values as `null`.
@@ -365,7 +380,7 @@ struct JSONWriter {
         if !v.isFinite {
             raw("null")
         } else if v == v.rounded() && abs(v) < 1e15 {
-            raw(String(Int64(v)))
+            integer(Int64(v))
         } else {
             raw(v.description)
         }

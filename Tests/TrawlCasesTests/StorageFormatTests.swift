@@ -25,6 +25,21 @@ import Testing
         #expect(!StorageFormat.same("\u{E9}", "e\u{301}"))
     }
 
+    /// Integers are written digit by digit, as `String(v)` would write them; integral
+    /// numbers below 10^15 as integers, others in Swift's shortest form.
+    @Test func integersAndNumbersAsText() {
+        for v: Int64 in [0, 7, -7, 10, 99, 100, 1_234_567_890, -1_000_000_000_000, .max, .min] {
+            var w = JSONWriter()
+            w.integer(v)
+            #expect(w.out == String(v))
+        }
+        for (v, text) in [(0.0, "0"), (-0.0, "0"), (42.0, "42"), (-3.0, "-3"), (0.25, "0.25"), (1e15, "1000000000000000.0"), (.nan, "null")] {
+            var w = JSONWriter()
+            w.number(v)
+            #expect(w.out == text, "\(v)")
+        }
+    }
+
     @Test func nulBecomesTheReplacementCharacter() {
         #expect(StorageFormat.text("z\u{0}z\u{0}") == "z\u{FFFD}z\u{FFFD}")
         #expect(StorageFormat.text("plain") == "plain")
