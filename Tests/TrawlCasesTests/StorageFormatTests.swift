@@ -33,7 +33,9 @@ import Testing
             w.integer(v)
             #expect(w.out == String(v))
         }
-        for (v, text) in [(0.0, "0"), (-0.0, "0"), (42.0, "42"), (-3.0, "-3"), (0.25, "0.25"), (1e15, "1000000000000000.0"), (.nan, "null")] {
+        for (v, text) in [
+            (0.0, "0"), (-0.0, "0"), (42.0, "42"), (-3.0, "-3"), (0.25, "0.25"), (1e15, "1000000000000000.0"), (.nan, "null"),
+        ] {
             var w = JSONWriter()
             w.number(v)
             #expect(w.out == text, "\(v)")
