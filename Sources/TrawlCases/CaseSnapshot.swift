@@ -67,22 +67,48 @@ extension CaseStore {
     /// Pairs of members from the values they share (of the latest input that found the
     /// cluster): each pair's weight is the sum of the bits of its shared values. A value held
     /// by many members links every pair of them, so pairs are capped at the 2,000 strongest.
+    ///
+    /// A value of `h` members makes h(h-1)/2 pairs (32,640 for a payment card on 256
+    /// accounts), so the weights are summed first under integer pair keys, and only the
+    /// pairs that can be among the strongest 2,000 get their shared values and names.
+    static let linksKept = 2000
+
     static func pairLinks(_ records: [ClusterLinkRecord], members: Set<String>) -> [CaseFile.Link] {
         guard let latest = records.map(\.day).max() else { return [] }
-        var shared: [[String]: [CaseFile.SharedArtifact]] = [:]
+        // Members by index in string order, so index order is the order pairs are named in.
+        let names = members.sorted()
+        let indexOf = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        let n = names.count
+        var current: [(record: ClusterLinkRecord, holders: [Int])] = []
         for r in records where r.day == latest {
-            let holders = r.accounts.filter(members.contains).sorted()
-            guard holders.count >= 2 else { continue }
-            let artifact = CaseFile.SharedArtifact(kind: r.kind, value: r.value, weight: r.bits, accountsSharing: max(2, r.holders))
+            let holders = r.accounts.compactMap { indexOf[$0] }.sorted()
+            if holders.count >= 2 { current.append((r, holders)) }
+        }
+        // Weights in record order (the order the sum was always taken in).
+        var weights: [Int: Double] = [:]
+        for (r, holders) in current {
             for i in 0..<(holders.count - 1) {
-                for j in (i + 1)..<holders.count { shared[[holders[i], holders[j]], default: []].append(artifact) }
+                for j in (i + 1)..<holders.count { weights[holders[i] * n + holders[j], default: 0] += r.bits }
             }
         }
-        let links = shared.map { pair, artifacts in
-            CaseFile.Link(
-                accounts: pair, weight: artifacts.reduce(0) { $0 + $1.weight },
-                shared: artifacts.sorted { ($0.weight, $0.kind, $0.value) > ($1.weight, $1.kind, $1.value) })
+        // The pairs at or above the 2,000th weight (ties included: names break them below).
+        var candidates = Array(weights)
+        if candidates.count > linksKept {
+            candidates.sort { $0.value > $1.value }
+            let floor = candidates[linksKept - 1].value
+            candidates = candidates.filter { $0.value >= floor }
         }
-        return Array(links.sorted { ($0.weight, $1.accounts.joined()) > ($1.weight, $0.accounts.joined()) }.prefix(2000))
+        let holderSets = current.map { Set($0.holders) }
+        let links = candidates.map { key, weight in
+            let (a, b) = (key / n, key % n)
+            var shared: [CaseFile.SharedArtifact] = []
+            for (k, (r, _)) in current.enumerated() where holderSets[k].contains(a) && holderSets[k].contains(b) {
+                shared.append(CaseFile.SharedArtifact(kind: r.kind, value: r.value, weight: r.bits, accountsSharing: max(2, r.holders)))
+            }
+            return CaseFile.Link(
+                accounts: [names[a], names[b]], weight: weight,
+                shared: shared.sorted { ($0.weight, $0.kind, $0.value) > ($1.weight, $1.kind, $1.value) })
+        }
+        return Array(links.sorted { ($0.weight, $1.accounts.joined()) > ($1.weight, $0.accounts.joined()) }.prefix(linksKept))
     }
 }
