@@ -33,6 +33,9 @@ BENCH_STAGES ?= logs,capture,export
 TAIL_SECONDS ?= 600
 TAIL_RATE    ?= 50000
 TAIL_SPEED   ?= 1
+# tail's --window for the tail stage (empty: its default, 1h,24h); e.g. TAIL_WINDOW=5m,1h
+# with TAIL_SPEED=12 fills the 1 h window in 5 minutes and turns it over for the rest.
+TAIL_WINDOW  ?=
 # Accounts the link stage (BENCH_STAGES=link, not run by default) links.
 BENCH_LINK_ACCOUNTS ?= 1000000
 # Best of this many runs of each measurement (the 2-core VM varies by ±15% run to run).
@@ -90,7 +93,8 @@ bench: deps
 	  else echo "tshark missing (not root): the capture bench skips the tshark comparison"; fi; };; esac
 	.build/release/TrawlBench --bytes $(BENCH_BYTES) --trawl .build/release/trawl --runs $(BENCH_RUNS) \
 	  --capture-bytes $(BENCH_CAPTURE_BYTES) --stages $(BENCH_STAGES) --link-accounts $(BENCH_LINK_ACCOUNTS) \
-	  --tail-seconds $(TAIL_SECONDS) --tail-rate $(TAIL_RATE) --tail-speed $(TAIL_SPEED)
+	  --tail-seconds $(TAIL_SECONDS) --tail-rate $(TAIL_RATE) --tail-speed $(TAIL_SPEED) \
+	  --tail-window "$(TAIL_WINDOW)"
 
 # The TrawlCaptureFuzz target, built into its own folder with -sanitize=fuzzer,address and
 # -DFUZZING (only it and what it depends on); its normal build writes the seed corpus, the

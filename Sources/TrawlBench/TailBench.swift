@@ -53,6 +53,7 @@ struct TailBench {
             [
                 "tail", dir, "--db", db, "--alerts", fifo, "--from-start", "--stop-when-idle", "5", "--summary-json",
             ] + (options.tailEvaluateEvery.map { ["--evaluate-every", String($0)] } ?? [])
+            + (options.tailWindow.map { ["--window", $0] } ?? [])
         let summaryPipe = Pipe()
         tail.standardOutput = summaryPipe
         tail.standardError = FileHandle(forWritingAtPath: "/dev/null")
@@ -96,7 +97,8 @@ struct TailBench {
         var lastRotation = 0.0
         let store = try CaseStore(path: db)
         say(
-            "trawl tail: \(options.tailRate) lines/s for \(Int(options.tailSeconds)) s (event time ×\(speed)), log rotated every 60 s …")
+            "trawl tail: \(options.tailRate) lines/s for \(Int(options.tailSeconds)) s (event time ×\(speed), windows \(options.tailWindow ?? "1h,24h")), log rotated every 60 s …"
+        )
         while true {
             let elapsed = Date().timeIntervalSince(start)
             if elapsed >= options.tailSeconds { break }

@@ -40,6 +40,8 @@ struct Options {
     var tailSpeed = 1.0
     /// tail's --evaluate-every (nil: its default).
     var tailEvaluateEvery: Double?
+    /// tail's --window (nil: its default, 1h,24h).
+    var tailWindow: String?
     var linkAccounts = 1_000_000
 }
 
@@ -59,11 +61,13 @@ func parseOptions() -> Options {
         case "--tail-rate": o.tailRate = Int(args.next() ?? "") ?? o.tailRate
         case "--tail-speed": o.tailSpeed = Double(args.next() ?? "") ?? o.tailSpeed
         case "--tail-evaluate-every": o.tailEvaluateEvery = Double(args.next() ?? "")
+        case "--tail-window": o.tailWindow = args.next().flatMap { $0.isEmpty ? nil : $0 }
         case "--link-accounts": o.linkAccounts = Int(args.next() ?? "") ?? o.linkAccounts
         case "-h", "--help":
             print(
                 "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture,export,tail,link]\n"
                     + "                  [--tail-seconds S] [--tail-rate LINES_PER_S] [--tail-speed EVENT_TIME_FACTOR] [--tail-evaluate-every S]\n"
+                    + "                  [--tail-window SPANS]\n"
                     + "                  [--link-accounts N]"
             )
             exit(0)
