@@ -158,14 +158,19 @@ public struct AccountWindowState: Sendable {
         }
     }
 
-    /// Rebuilds the running state of window `w` from the buckets of windows `0…w` when some left it.
+    /// Rebuilds the running state of window `w` when some buckets left it: the running state
+    /// of window `w - 1` (the merge of windows `0…w-1`'s buckets, rebuilt first if need be)
+    /// merged with window `w`'s own buckets, so the shorter windows' buckets are not decoded
+    /// again for every longer window.
     mutating func rebuild(window w: Int) {
         guard !windows[w].runningValid else { return }
         var merged = AccountDayState()
-        for v in 0...w {
-            for b in windows[v].open { merged.merge(b.state) }
-            for b in windows[v].sealed { merged.merge(b.decoded()) }
+        if w > 0 {
+            rebuild(window: w - 1)
+            merged = windows[w - 1].running
         }
+        for b in windows[w].open { merged.merge(b.state) }
+        for b in windows[w].sealed { merged.merge(b.decoded()) }
         windows[w].running = merged
         windows[w].runningValid = true
     }
