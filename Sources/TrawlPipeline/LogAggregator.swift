@@ -140,6 +140,7 @@ public struct LogAggregator: Sendable {
                         share.strings = ((stringsSent[w.index] + 1)...interned).map { decoder.interner.string(UInt32($0)) }
                         stringsSent[w.index] = interned
                     }
+                    share.interned = interned
                 }
                 w.inbox.put(chunk, share)
             }
@@ -157,6 +158,8 @@ public struct LogAggregator: Sendable {
                     if !share.events.isEmpty {
                         let from = nextChunk % workers
                         for s in share.strings { idMaps[from].append(decoder.interner.intern(s)) }
+                        // The map is read unchecked below: it must cover every id the sender had.
+                        precondition(idMaps[from].count == share.interned + 1, "string deltas out of step")
                         idMaps[from].withUnsafeBufferPointer { map in
                             for i in share.events.indices { share.events[i].remapInterned(map) }
                         }
@@ -180,6 +183,8 @@ public struct LogAggregator: Sendable {
         var events: [RequestEvent]
         var arena: [UInt8]
         var strings: [String] = []
+        /// How many strings the sender's interner held when it made the share.
+        var interned = 0
     }
 
     /// Shares waiting for a worker, by chunk number.
