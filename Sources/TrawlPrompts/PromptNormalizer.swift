@@ -178,8 +178,6 @@ public struct PromptNormalizer: Sendable {
     }
 }
 
-@inline(__always) func appendUTF8(_ v: UInt32, to a: inout [UInt8]) { encodeUTF8(v) { a.append($0) } }
-
 @inline(__always) func isASCIIAlnum(_ b: UInt8) -> Bool {
     (b &- 48) < 10 || ((b | 0x20) &- 97) < 26
 }
