@@ -121,7 +121,11 @@ public struct Rule: Sendable {
 
     /// The hit for an account, or `nil` when the rule does not fire.
     public func hit(on features: FeatureVector) -> RuleHit? {
-        guard fires(on: features) else { return nil }
+        fires(on: features) ? firedHit(on: features) : nil
+    }
+
+    /// The hit for an account the rule is known to fire on (the condition is not evaluated again).
+    func firedHit(on features: FeatureVector) -> RuleHit {
         var values: [String: FeatureValue] = [:]
         for (name, index) in zip(condition.features, condition.featureIndexes) {
             if let value = features[index] { values[name] = value }

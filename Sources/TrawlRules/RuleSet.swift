@@ -128,6 +128,6 @@ final class RuleReference: Sendable {
 
     /// The hit (`Rule.hit(on:)`), made only when the rule fires.
     @inline(__always) func hit(on features: FeatureVector) -> RuleHit? {
-        fires(on: features) ? rule.hit(on: features) : nil
+        fires(on: features) ? rule.firedHit(on: features) : nil
     }
 }
