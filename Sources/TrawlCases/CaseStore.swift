@@ -25,7 +25,7 @@ public final class CaseStore: Sendable {
     ///   spills to the WAL when it is full: 16 MiB recorded 55,000 account days as fast as
     ///   64 MiB did (2.0-2.4 s both), with 48 MiB less resident at the run's peak; a
     ///   long-lived process that writes little at a time (`trawl tail`) takes less still.
-    public convenience init(path: String, cacheMiB: Int = 16) throws {
+    public convenience init(path: String, cacheMiB: Int = defaultCacheMiB) throws {
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: Self.configuration(cacheMiB: cacheMiB))
@@ -57,7 +57,10 @@ public final class CaseStore: Sendable {
         try Self.migrate(writer, path: path)
     }
 
-    static func configuration(cacheMiB: Int = 16) -> Configuration {
+    /// SQLite's page cache per connection unless a caller asks for another (see `init(path:cacheMiB:)`).
+    public static let defaultCacheMiB = 16
+
+    static func configuration(cacheMiB: Int = defaultCacheMiB) -> Configuration {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
