@@ -7,13 +7,13 @@ import TrawlLink
 import TrawlModel
 import TrawlRules
 
-/// The analysis half of a live run, on one thread: decodes followed chunks into a
-/// `FeatureAccumulator` (the batch pass's own, with a bucket-long period), and at each tick
-/// drains it into the sliding windows, scores the accounts that changed on every window,
-/// raises alerts on escalation, records their cases, and saves checkpoints.
+/// The analysis half of a live run, on one thread: at each tick it drains what its
+/// `LiveIngest` decoded (on the decoding thread) into the sliding windows, scores the
+/// accounts that changed on every window, raises alerts on escalation, records their cases,
+/// and saves checkpoints.
 ///
 /// Everything a checkpoint stores is consistent: it is taken right after a tick, when every
-/// chunk added so far is in the windows and the positions are those after the last chunk.
+/// chunk drained is in the windows and the positions are those after the last chunk drained.
 final class LiveAnalyzer {
     struct Score {
         var score: Double
@@ -29,11 +29,10 @@ final class LiveAnalyzer {
     let bands: [Double]
     /// An alerted account is re-armed when its score falls below this.
     let rearmBelow: Double
-    private var decoder: CanonicalLogDecoder
-    private var accumulator: FeatureAccumulator
-    private var batch = DecodedBatch()
+    /// Decodes what the readers follow (`ingest.add`, on the decoding thread).
+    let ingest: LiveIngest
     private(set) var windows: WindowAggregator
-    /// Where each stream stands after the chunks added (stream number → position).
+    /// Where each stream stands after the chunks drained into the windows (stream number → position).
     private(set) var positions: [Int: StreamPosition] = [:]
     /// Per account, the earliest request added since it was last scored.
     private var firstNew: [String: Timestamp] = [:]
@@ -51,6 +50,7 @@ final class LiveAnalyzer {
     /// Notices for the run's log (bad lines, checkpoints that failed, …).
     var notice: ((String) -> Void)?
 
+    /// Bad lines drained so far.
     private(set) var tally = BadLineTally()
     private var reportedSamples = 0
     private(set) var lines = 0
@@ -62,19 +62,22 @@ final class LiveAnalyzer {
     private(set) var clusterCasesUpdated = 0
     private(set) var linkRuns = 0
     private(set) var checkpoints = 0
-    /// Seconds spent per phase (decode, windows, score, record, checkpoint, link), and
-    /// account windows scored, for the summary and the benchmark.
-    private(set) var phaseSeconds: [String: Double] = [:]
+    /// Seconds spent per phase (decode on the decoding thread; windows, score, record,
+    /// checkpoint, link on this one), and account windows scored, for the summary and the
+    /// benchmark.
+    var phaseSeconds: [String: Double] {
+        var p = phases
+        p["decode"] = ingest.decodeSeconds
+        return p
+    }
+    private var phases: [String: Double] = [:]
     private(set) var windowsScored = 0
 
     private func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        defer { phaseSeconds[phase, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+        defer { phases[phase, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
         return try body()
     }
-
-    /// Interned strings past which the decoder starts afresh (its interner never shrinks).
-    static let internerLimit = 1 << 21
 
     init(
         options: TailOptions, context: AnalysisContext, registry: RegistryIndex, connections: (any ConnectionLookup)?,
@@ -94,8 +97,6 @@ final class LiveAnalyzer {
         // not raise an alert per tick.
         let logit = log(threshold / (1 - threshold))
         rearmBelow = 1 / (1 + exp(-(logit - 1)))
-        decoder = CanonicalLogDecoder(maxLineBytes: options.maxLineBytes)
-        accumulator = FeatureAccumulator(plans: context.plans)
         if let checkpoint {
             do {
                 windows = try WindowAggregator(specs: options.windows, records: checkpoint.buckets, watermark: checkpoint.watermark)
@@ -109,8 +110,18 @@ final class LiveAnalyzer {
         }
         levels = try store.tailAlertLevels(kind: .account)
         clusterLevels = try store.tailAlertLevels(kind: .cluster)
-        self.connections = connections
-        (decoder, accumulator) = makeDecoder(connections: connections)
+        let periodMillis = windows.periodMillis
+        ingest = LiveIngest(maxLineBytes: options.maxLineBytes) {
+            var d = CanonicalLogDecoder(maxLineBytes: options.maxLineBytes)
+            d.keepPromptText = context.prompts != nil
+            d.quoteValues = options.verbose
+            var a = FeatureAccumulator(
+                plans: context.plans, enricher: context.enricher, connections: connections, stacks: context.stacks,
+                prompts: context.prompts, keepSamples: context.prompts != nil ? max(0, options.keepSamples) : 0)
+            a.periodMillis = periodMillis
+            return (d, a)
+        }
+        liveConnections = connections as? LiveConnectionIndex
         // Model launches and shared templates over what the windows hold.
         let longest = windows.specs.count - 1
         for id in Array(windows.accountIDs) {
@@ -119,47 +130,8 @@ final class LiveAnalyzer {
         rebuildTemplateSharing()
     }
 
-    private let connections: (any ConnectionLookup)?
-
-    private func makeDecoder(connections: (any ConnectionLookup)?) -> (CanonicalLogDecoder, FeatureAccumulator) {
-        var d = CanonicalLogDecoder(maxLineBytes: options.maxLineBytes)
-        d.keepPromptText = context.prompts != nil
-        d.quoteValues = options.verbose
-        var a = FeatureAccumulator(
-            plans: context.plans, enricher: context.enricher, connections: connections, stacks: context.stacks,
-            prompts: context.prompts, keepSamples: context.prompts != nil ? max(0, options.keepSamples) : 0)
-        a.periodMillis = windows.periodMillis
-        return (d, a)
-    }
-
-    // MARK: - Input
-
-    /// Decodes and accumulates one chunk, and notes its stream's position.
-    func add(_ chunk: FollowedChunk) {
-        timed("decode") { decode(chunk) }
-    }
-
-    private func decode(_ chunk: FollowedChunk) {
-        if !chunk.bytes.isEmpty {
-            batch.reset()
-            let start = Int(chunk.position.offset) - chunk.bytes.count
-            chunk.bytes.withUnsafeBytes {
-                decoder.decode($0, fileIndex: max(0, chunk.stream), sequence: max(0, start), into: &batch)
-            }
-            accumulator.add(batch.events, arena: batch.arena, interner: decoder.interner)
-            lines += batch.lines
-            events += batch.events.count
-        }
-        if chunk.overlongLines > 0 {
-            lines += chunk.overlongLines
-            for _ in 0..<chunk.overlongLines {
-                tally.record(
-                    .lineTooLong, at: LinePosition(fileIndex: max(0, chunk.stream), sequence: Int(chunk.position.offset), lineInChunk: 0),
-                    detail: "line is longer than --max-line-bytes \(options.maxLineBytes)")
-            }
-        }
-        if chunk.stream >= 0 { positions[chunk.stream] = chunk.position }
-    }
+    /// The capture's connections, whose JA4 texts name fingerprints in evidence.
+    private let liveConnections: LiveConnectionIndex?
 
     // MARK: - Ticks
 
@@ -170,9 +142,16 @@ final class LiveAnalyzer {
         try timed("score") { try evaluate(windows.takeChanged(), now: now) }
     }
 
-    /// Drains the accumulator into the windows and slides them to the watermark.
+    /// Drains what was decoded into the windows and slides them to the watermark.
     private func slide() {
-        let part = timed("windows.drain") { accumulator.drain(interner: decoder.interner, partitions: 1) { _ in 0 }[0] }
+        var drained = timed("windows.drain") { ingest.drain() }
+        // Moved out, so that the states are not shared (applying them then copies none).
+        let part = drained.part
+        drained.part = AccountDayPartition()
+        positions = drained.positions
+        lines = drained.lines
+        events = drained.events
+        tally = drained.tally
         part.states.withUnsafeBufferPointer { states in
             for i in 0..<part.count {
                 // Read where they lie (through the pointer): no copy of a state.
@@ -183,18 +162,14 @@ final class LiveAnalyzer {
                 extractor.modelLaunches.add(firstSeen: first, models: state.pointee.models)
             }
         }
-        nameJA4s(accumulator.takeJA4Names())
-        if let live = connections as? LiveConnectionIndex { nameJA4s(live.takeJA4Names()) }
+        nameJA4s(drained.ja4Names)
+        if let liveConnections { nameJA4s(liveConnections.takeJA4Names()) }
         // Not in a closure: a captured partition would be shared, and popping its states copy them all.
         let t0 = DispatchTime.now().uptimeNanoseconds
         windows.apply(consume part)
-        phaseSeconds["windows.apply", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        phases["windows.apply", default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         _ = timed("windows.advance") { windows.advance() }
         reportBadLines()
-        if decoder.interner.count > Self.internerLimit {
-            tally.merge(decoder.tally)
-            (decoder, accumulator) = makeDecoder(connections: connections)
-        }
     }
 
     /// JA4 texts the evidence names fingerprints by, from the log and the capture: kept
@@ -209,9 +184,7 @@ final class LiveAnalyzer {
 
     /// Bad lines since the last report, as warnings (the first few of each reason).
     private func reportBadLines() {
-        var merged = tally
-        merged.merge(decoder.tally)
-        let samples = merged.samples.values.flatMap { $0 }.sorted { $0.position < $1.position }
+        let samples = tally.samples.values.flatMap { $0 }.sorted { $0.position < $1.position }
         guard samples.count > reportedSamples else { return }
         for s in samples.dropFirst(reportedSamples) {
             let path = positions[s.position.fileIndex]?.path ?? "<stdin>"
@@ -220,13 +193,9 @@ final class LiveAnalyzer {
         reportedSamples = samples.count
     }
 
-    var badLines: Int { tally.total + decoder.tally.total }
+    var badLines: Int { tally.total }
 
-    var badLinesByReason: [String: Int] {
-        var merged = tally
-        merged.merge(decoder.tally)
-        return merged.countsByKey
-    }
+    var badLinesByReason: [String: Int] { tally.countsByKey }
 
     /// The alert band of a score (0: under the threshold).
     func band(of score: Double) -> Int { bands.filter { score >= $0 }.count }
@@ -374,7 +343,7 @@ final class LiveAnalyzer {
     func collectLinking(now: Date) throws {
         guard let linker, let result = linker.take() else { return }
         let outcome = try result.get()
-        phaseSeconds["link.background", default: 0] += outcome.seconds
+        phases["link.background", default: 0] += outcome.seconds
         clusterCasesOpened += outcome.opened
         clusterCasesUpdated += outcome.updated
         clusters = outcome.clusters

@@ -162,9 +162,15 @@ public enum TailRunner {
         }
 
         // Threads that read: files and folders, standard input, the capture.
-        // Up to 16 reads (16 MiB) ahead of the analysis: enough to ride out a slow tick,
-        // little memory when the analysis falls behind.
+        // Up to 16 reads (16 MiB) ahead of the decoding thread, which waits in turn when the
+        // analysis falls behind (`LiveIngest.undrainedLimit`): little memory then.
         let queue = BlockingQueue<FollowedChunk>(capacity: 16)
+        // Chunks pushed and not yet decoded: counted up before a push, down after decoding.
+        let pending = Atomic<Int>(0)
+        @Sendable func enqueue(_ chunk: FollowedChunk) {
+            pending.add(1, ordering: .sequentiallyConsistent)
+            queue.push(chunk)
+        }
         // The file reader is waited for when stopping (it checks the flag between polls);
         // standard input is not (a read may block), nor the capture (it only feeds the join).
         let fileReaderDone = Atomic<Bool>(follower == nil)
@@ -180,7 +186,7 @@ public enum TailRunner {
             spawn {
                 let follower = box.value
                 while !stop.isSet {
-                    let progressed = follower.poll { queue.push($0) }
+                    let progressed = follower.poll { enqueue($0) }
                     for n in follower.takeNotices() { logger.notice("\(n)") }
                     if !progressed { usleep(10_000) }
                 }
@@ -206,9 +212,9 @@ public enum TailRunner {
                             pool.recycle(buffer)
                             consumed += Int64(bytes.count)
                             p.offset = consumed
-                            queue.push(FollowedChunk(stream: -1, position: p, bytes: bytes))
+                            enqueue(FollowedChunk(stream: -1, position: p, bytes: bytes))
                         case .overlongLine:
-                            queue.push(FollowedChunk(stream: -1, position: p, bytes: [], overlongLines: 1))
+                            enqueue(FollowedChunk(stream: -1, position: p, bytes: [], overlongLines: 1))
                         case .truncatedTail:
                             break
                         }
@@ -233,9 +239,30 @@ public enum TailRunner {
             }
         }
 
+        // The decoding thread: decodes what the readers queue while the analysis scores what
+        // it drained before (the two take a core each).
+        let ingest = analyzer.ingest
+        let decoderStop = Atomic<Bool>(false)
+        // When the last chunk with lines was decoded (nanoseconds of uptime).
+        let lastInputNanos = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
+        spawn {
+            while !decoderStop.load(ordering: .sequentiallyConsistent) {
+                guard let chunk = queue.pop(timeout: 0.05) else { continue }
+                ingest.add(chunk)
+                if !chunk.bytes.isEmpty { lastInputNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .sequentiallyConsistent) }
+                pending.subtract(1, ordering: .sequentiallyConsistent)
+            }
+        }
+        defer {
+            decoderStop.store(true, ordering: .sequentiallyConsistent)
+            ingest.close()
+        }
+        func sinceInput() -> Double {
+            Double(DispatchTime.now().uptimeNanoseconds &- lastInputNanos.load(ordering: .sequentiallyConsistent)) / 1e9
+        }
+
         // The analysis loop.
         var lastTick = seconds(), lastCheckpoint = seconds(), lastLink = seconds(), lastBoard = -Double.infinity
-        var lastInput = seconds()
         var rate = (lines: 0, at: seconds(), perSecond: 0.0)
         func snapshot() -> BoardSnapshot {
             let now = seconds()
@@ -259,12 +286,8 @@ public enum TailRunner {
         }
         while true {
             if let failed = failure.withLock({ $0 }) { throw failed }
-            let wait = max(0.001, options.evaluateEvery - (seconds() - lastTick))
-            if let chunk = queue.pop(timeout: wait) {
-                analyzer.add(chunk)
-                if !chunk.bytes.isEmpty { lastInput = seconds() }
-                if seconds() - lastTick < options.evaluateEvery { continue }
-            }
+            let wait = options.evaluateEvery - (seconds() - lastTick)
+            if wait > 0 { usleep(UInt32(min(wait, 0.02) * 1e6) + 1) }
             let now = seconds()
             if now - lastTick >= options.evaluateEvery {
                 try analyzer.tick(now: Date())
@@ -283,8 +306,8 @@ public enum TailRunner {
                 }
                 lastTick = seconds()
             }
-            let idle = queue.count == 0
-            if let limit = options.stopWhenIdle, idle, seconds() - lastInput >= limit { stop.stop() }
+            let idle = pending.load(ordering: .sequentiallyConsistent) == 0
+            if let limit = options.stopWhenIdle, idle, sinceInput() >= limit { stop.stop() }
             // Standard input alone: the run ends with it.
             if follower == nil && options.interface == nil && stdinDone.load(ordering: .sequentiallyConsistent) && idle { stop.stop() }
             if stop.isSet && fileReaderDone.load(ordering: .sequentiallyConsistent) && idle { break }
