@@ -11,7 +11,7 @@ import TrawlModel
 /// client sessions.
 /// - Complexity: O(1) for an item above the threshold or equal to the last one added;
 ///   otherwise O(log capacity) to find it and O(capacity) to insert it. Merge is
-///   O(capacity).
+///   O(capacity), and O(1) per entry of a much smaller sample past the threshold.
 public struct BottomKSample<Value: Sendable & Equatable>: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var hash: UInt64
@@ -53,6 +53,16 @@ public struct BottomKSample<Value: Sendable & Equatable>: Sendable, Equatable {
         if other.entries.isEmpty { return }
         if entries.isEmpty {
             entries = Array(other.entries.prefix(capacity))
+            return
+        }
+        // A few entries into a larger sample (a live run's tick into a window's state):
+        // inserted in place, stopping at the first one past a full sample's threshold;
+        // the same sample as the merge below, without building a new array.
+        if other.entries.count * 4 <= entries.count {
+            for e in other.entries {
+                if entries.count == capacity && e.hash > entries[capacity - 1].hash { break }
+                insert(e)
+            }
             return
         }
         var out: [Entry] = []

@@ -27,6 +27,37 @@ import TrawlModel
         #expect(a == whole && b == whole)
     }
 
+    /// Small samples merged one by one into a large one (as a live run's ticks are merged
+    /// into a window's state, in place) give what the merge of two whole samples gives, and
+    /// the sample of the union.
+    @Test func smallSamplesMergedIntoALargeOneGiveTheUnionsSample() {
+        var big = Self.sample(0..<200)
+        var items = Set(0..<200)
+        for step in 0..<300 {
+            // 1 to 8 items: new ones, ones the big sample holds, ones whose small hashes
+            // enter a full sample.
+            var small = BottomKSample<UInt64>(capacity: 32)
+            for k in 0..<(1 + step % 8) {
+                let item = UInt64((step * 37 + k * 101) % 900)
+                small.add(hash: mix64(item), item)
+                items.insert(Int(item))
+            }
+            // The two-array merge: the small sample on the left does not take the in-place path.
+            var reference = small
+            reference.merge(big)
+            big.merge(small)
+            #expect(big == reference)
+        }
+        #expect(big.entries.map(\.hash) == items.map { mix64(UInt64($0)) }.sorted().prefix(32).map { $0 })
+        // Where both hold a hash, the sample merged into keeps its value.
+        var a = Self.sample(0..<100)
+        var one = BottomKSample<UInt64>(capacity: 32)
+        one.add(hash: a.entries[3].hash, 42)
+        let before = a.entries
+        a.merge(one)
+        #expect(a.entries == before)
+    }
+
     @Test func estimatesJaccardSimilarity() {
         // Two sets of 2,000 items overlapping in 1,000: Jaccard 1/3; with k = 256 the
         // estimate's standard error is about 0.03.
