@@ -64,8 +64,16 @@ public struct AccountWindowState: Sendable {
     }
 
     var windows: [Window]
+    /// Where this account's buckets begin within the finest bucket (0: on the epoch's grid);
+    /// every bucket index of the account counts time shifted back by it.
+    let phase: Int64
+    /// The finest bucket (in shifted time) the windows were last slid to.
+    var slidTo: Int64 = .min
 
-    init(windows: Int) { self.windows = Array(repeating: Window(), count: windows) }
+    init(windows: Int, phase: Int64 = 0) {
+        self.windows = Array(repeating: Window(), count: windows)
+        self.phase = phase
+    }
 
     var isEmpty: Bool { windows.allSatisfy(\.isEmpty) }
 

@@ -85,6 +85,10 @@ public struct FeatureAccumulator: Sendable {
     public var periodMillis: Int64 = TimestampParser.millisPerDay {
         didSet { precondition(periodMillis > 0 && TimestampParser.millisPerDay % periodMillis == 0, "a period divides a day") }
     }
+    /// Live runs: each account's periods begin at its own phase within the period
+    /// (`WindowSpec.phase`), so a drained key's period `p` covers
+    /// `[p * periodMillis + phase, (p + 1) * periodMillis + phase)`. Off: on the epoch's grid.
+    public var staggered = false
     /// The text of every JA4 the log named, by stable hash (for `AccountDayState.topJA4s`).
     public private(set) var ja4Names: [UInt64: String] = [:]
     /// Whether an interned JA4 is in `ja4Names` yet, by interned id.
@@ -111,7 +115,15 @@ public struct FeatureAccumulator: Sendable {
         let connections = self.connections
         for e in batch {
             let day = TimestampParser.day(of: e.ts)
-            let period = periodMillis == TimestampParser.millisPerDay ? day : Self.period(of: e.ts, periodMillis)
+            let period: Int32
+            if periodMillis == TimestampParser.millisPerDay {
+                period = day
+            } else if staggered {
+                let phase = WindowSpec.phase(accountHash: interner.hash(e.account), periodMillis: periodMillis)
+                period = Self.period(of: e.ts &- phase, periodMillis)
+            } else {
+                period = Self.period(of: e.ts, periodMillis)
+            }
             let key = UInt64(e.account) << 32 | UInt64(UInt32(bitPattern: period))
             let slot = index.slot(for: key, next: working.count)
             if slot == working.count { working.append(Working()) }

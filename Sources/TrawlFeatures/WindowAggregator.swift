@@ -38,6 +38,12 @@ public struct WindowStart: Sendable, Equatable {
 /// forgotten, so memory is bounded by the accounts active within the longest window, not
 /// by the events.
 ///
+/// Staggered (as live runs use it), each account's buckets begin at its own phase within the
+/// finest bucket (`WindowSpec.phase`), fed by an accumulator staggered the same way: a
+/// window still reaches back between its span less one bucket and its span, but accounts
+/// cross bucket boundaries at different moments, so sealing buckets and rebuilding running
+/// states is spread over the finest bucket instead of falling on every account in one tick.
+///
 /// Keeps what a checkpoint needs: the buckets changed since the last one
 /// (`checkpointChanges()`), and rebuilds itself from the stored buckets (`init(specs:records:)`).
 /// - Complexity: `apply` is one merge into the state's bucket and one per window holding it;
@@ -49,6 +55,8 @@ public struct WindowAggregator: Sendable {
     public let specs: [WindowSpec]
     /// The finest bucket: the period the feeding accumulator must use.
     public let periodMillis: Int64
+    /// Accounts' buckets begin at their own phase (the feeding accumulator must be staggered too).
+    public let staggered: Bool
     /// The latest request time applied (`Timestamp.min` before any).
     public private(set) var watermark: Timestamp = .min
     /// Requests older than every window when they arrived (not counted anywhere).
@@ -57,28 +65,41 @@ public struct WindowAggregator: Sendable {
     /// Accounts changed since `takeChanged()`, and since `checkpointChanges()`.
     private var changed: Set<String> = []
     private var unsaved: Set<String> = []
-    /// The finest bucket the windows were last slid to.
+    /// The finest bucket the windows were last slid to (not staggered), and the watermark
+    /// they were last slid at.
     private var slidTo: Int64 = .min
-    /// Each window's bounds at the watermark (recomputed when it moves).
+    private var slidAt: Timestamp = .min
+    /// Each window's bounds at a (shifted) watermark, recomputed when it changes.
     private var bounds: [AccountWindowState.Bounds] = []
     private var boundsAt: Timestamp = .min
 
     /// - Parameter specs: the windows (at least one), sorted by span, whose buckets nest
     ///   (as `WindowSpec.parseList` returns them).
-    public init(specs: [WindowSpec]) {
+    ///   (as `WindowSpec.parseList` returns them).
+    /// - Parameter staggered: each account's buckets begin at its own phase.
+    public init(specs: [WindowSpec], staggered: Bool = false) {
         precondition(!specs.isEmpty, "at least one window")
         self.specs = specs
+        self.staggered = staggered
         periodMillis = specs.map(\.bucketMillis).min()!
     }
 
-    /// The windows' bounds at the watermark.
-    private mutating func currentBounds() -> [AccountWindowState.Bounds] {
-        if boundsAt != watermark || bounds.isEmpty {
-            boundsAt = watermark
-            bounds = specs.map {
-                watermark == .min
-                    ? AccountWindowState.Bounds(first: .min, current: .min)
-                    : AccountWindowState.Bounds(first: $0.firstBucket(at: watermark), current: $0.bucket(of: watermark))
+    /// An account's phase (0 when not staggered).
+    private func phase(of accountID: String) -> Int64 {
+        staggered ? WindowSpec.phase(account: accountID, periodMillis: periodMillis) : 0
+    }
+
+    /// The windows' bounds at the watermark, for an account of `phase`.
+    private mutating func currentBounds(phase: Int64) -> [AccountWindowState.Bounds] {
+        let at = watermark == .min ? Timestamp.min : watermark - phase
+        if boundsAt != at || bounds.isEmpty {
+            boundsAt = at
+            bounds.removeAll(keepingCapacity: true)
+            for spec in specs {
+                bounds.append(
+                    at == .min
+                        ? AccountWindowState.Bounds(first: .min, current: .min)
+                        : AccountWindowState.Bounds(first: spec.firstBucket(at: at), current: spec.bucket(of: at)))
             }
         }
         return bounds
@@ -87,20 +108,26 @@ public struct WindowAggregator: Sendable {
     /// Restores the windows from a checkpoint's buckets. Buckets of windows not in `specs`
     /// (the run's `--window` changed) and buckets already out of their window are skipped.
     /// - Throws: `FeatureStateError` when a stored bucket does not decode.
-    public init(specs: [WindowSpec], records: [WindowBucketRecord], watermark: Timestamp) throws {
-        self.init(specs: specs)
+    public init(specs: [WindowSpec], records: [WindowBucketRecord], watermark: Timestamp, staggered: Bool = false) throws {
+        self.init(specs: specs, staggered: staggered)
         self.watermark = watermark
         let window = Dictionary(uniqueKeysWithValues: specs.enumerated().map { ($1.spanMillis, $0) })
-        let current = watermark == .min ? Int64.max : specs[0].bucket(of: watermark)
         for r in records {
             guard let w = window[r.spanMillis] else { continue }
             // Decoded to check it (a damaged store stops the run here, not later).
             let state = try AccountDayState(decoding: r.state)
-            accounts[r.accountID, default: AccountWindowState(windows: specs.count)].restore(
+            let phase = phase(of: r.accountID)
+            // A bucket before the account's window had already moved on into the next window
+            // when the checkpoint was taken (kept only because the store keeps buckets from
+            // the earliest phase's first one): that window's bucket holds it.
+            if watermark != .min && r.bucket < specs[w].firstBucket(at: watermark - phase) { continue }
+            let current = watermark == .min ? Int64.max : specs[0].bucket(of: watermark - phase)
+            accounts[r.accountID, default: AccountWindowState(windows: specs.count, phase: phase)].restore(
                 state, bytes: r.state, index: r.bucket, window: w, current: current)
         }
         if watermark != .min {
             slidTo = Self.bucket(watermark, periodMillis)
+            slidAt = watermark
             slideAll()
         }
     }
@@ -130,8 +157,10 @@ public struct WindowAggregator: Sendable {
     /// Adds the state of one account's requests in one period.
     public mutating func apply(_ state: AccountDayState, accountID: String, period: Int64) {
         if state.lastSeen > watermark { watermark = state.lastSeen }
-        let bounds = currentBounds()
-        let held = accounts[accountID, default: AccountWindowState(windows: specs.count)].add(
+        let phase = accounts[accountID]?.phase ?? phase(of: accountID)
+        let bounds = currentBounds(phase: phase)
+        // Times in the account's buckets are shifted back by its phase: `period` counts them.
+        let held = accounts[accountID, default: AccountWindowState(windows: specs.count, phase: phase)].add(
             state, at: period * periodMillis, specs: specs, bounds: bounds)
         guard held else {
             if accounts[accountID]?.isEmpty == true { accounts[accountID] = nil }
@@ -146,18 +175,26 @@ public struct WindowAggregator: Sendable {
     /// the buckets that left, seals the ones that can no longer grow, forgets idle accounts.
     /// Call after `apply` and before scoring.
     /// - Returns: whether the windows slid.
+    /// (Staggered, the accounts whose own finest bucket changed slide, whenever the
+    /// watermark moved.)
+    /// - Returns: whether some account's windows slid.
     @discardableResult
     public mutating func advance() -> Bool {
-        guard watermark != .min else { return false }
-        let now = Self.bucket(watermark, periodMillis)
-        guard now > slidTo else { return false }
-        slidTo = now
-        slideAll()
-        return true
+        guard watermark != .min, watermark != slidAt else { return false }
+        slidAt = watermark
+        if !staggered {
+            let now = Self.bucket(watermark, periodMillis)
+            guard now > slidTo else { return false }
+            slidTo = now
+        }
+        return slideAll()
     }
 
-    private mutating func slideAll() {
-        let bounds = currentBounds()
+    /// Slides the windows of every account whose finest bucket at the watermark is past the
+    /// one it was last slid to; forgets those left with nothing.
+    @discardableResult
+    private mutating func slideAll() -> Bool {
+        var slid = false
         var idle: [String] = []
         // Walked by index, not `for i in accounts.indices`: a dictionary's `indices` holds
         // the dictionary, so the first change copied its storage and then every account's
@@ -165,8 +202,15 @@ public struct WindowAggregator: Sendable {
         // memory for 40,000 accounts that the heap kept, and the time to copy it).
         var i = accounts.startIndex
         while i != accounts.endIndex {
-            accounts.values[i].slide(specs: specs, bounds: bounds)
-            if accounts.values[i].isEmpty { idle.append(accounts.keys[i]) }
+            let phase = accounts.values[i].phase
+            let now = Self.bucket(watermark - phase, periodMillis)
+            if now > accounts.values[i].slidTo {
+                accounts.values[i].slidTo = now
+                slid = true
+                let bounds = currentBounds(phase: phase)
+                accounts.values[i].slide(specs: specs, bounds: bounds)
+                if accounts.values[i].isEmpty { idle.append(accounts.keys[i]) }
+            }
             accounts.formIndex(after: &i)
         }
         for id in idle {
@@ -174,6 +218,7 @@ public struct WindowAggregator: Sendable {
             changed.remove(id)
             unsaved.remove(id)
         }
+        return slid
     }
 
     /// The accounts changed since the last call, sorted.
@@ -221,7 +266,10 @@ public struct WindowAggregator: Sendable {
             }
         }
         unsaved.removeAll(keepingCapacity: true)
-        let keep = watermark == .min ? [] : specs.map { WindowStart(spanMillis: $0.spanMillis, bucket: $0.firstBucket(at: watermark)) }
+        // Staggered, the earliest first bucket of any phase (an account's is this one or the
+        // next): stored buckets that no window holds any more are skipped when restored.
+        let earliest = staggered ? watermark - (periodMillis - 1) : watermark
+        let keep = watermark == .min ? [] : specs.map { WindowStart(spanMillis: $0.spanMillis, bucket: $0.firstBucket(at: earliest)) }
         return (out, keep)
     }
 

@@ -40,6 +40,20 @@ public struct WindowSpec: Sendable, Hashable, CustomStringConvertible {
         bucket(of: watermark) - Int64(bucketCount) + 1
     }
 
+    /// Where an account's buckets begin within the finest bucket (`periodMillis`), in
+    /// milliseconds from the epoch's grid, when a live run staggers them: a stable function of
+    /// the account id's stable hash, spread evenly over `0..<periodMillis`, so that accounts'
+    /// buckets do not all end at the same moment (and their windows are not all slid and
+    /// rebuilt in one tick).
+    @inline(__always) public static func phase(accountHash: UInt64, periodMillis: Int64) -> Int64 {
+        Int64(mix64(accountHash ^ 0x5A17_0F5E_7A11_C0DE) % UInt64(periodMillis))
+    }
+
+    /// `phase(accountHash:periodMillis:)` of an account id.
+    public static func phase(account: String, periodMillis: Int64) -> Int64 {
+        phase(accountHash: stableHash(account), periodMillis: periodMillis)
+    }
+
     /// `1h`, `24h`, `30m`, `90s`: the span in the largest unit that divides it.
     public var description: String {
         if spanMillis % 3_600_000 == 0 { return "\(spanMillis / 3_600_000)h" }

@@ -99,14 +99,17 @@ final class LiveAnalyzer {
         rearmBelow = 1 / (1 + exp(-(logit - 1)))
         if let checkpoint {
             do {
-                windows = try WindowAggregator(specs: options.windows, records: checkpoint.buckets, watermark: checkpoint.watermark)
+                windows = try WindowAggregator(
+                    specs: options.windows, records: checkpoint.buckets, watermark: checkpoint.watermark, staggered: true)
             } catch {
                 throw PipelineError(
                     .badData,
                     "\(options.databasePath): the live checkpoint does not read back (\(error)); move the store aside to start afresh")
             }
         } else {
-            windows = WindowAggregator(specs: options.windows)
+            // Staggered: accounts cross bucket boundaries at different moments, so the work of
+            // sealing buckets and rebuilding windows is spread over each bucket.
+            windows = WindowAggregator(specs: options.windows, staggered: true)
         }
         levels = try store.tailAlertLevels(kind: .account)
         clusterLevels = try store.tailAlertLevels(kind: .cluster)
@@ -119,6 +122,7 @@ final class LiveAnalyzer {
                 plans: context.plans, enricher: context.enricher, connections: connections, stacks: context.stacks,
                 prompts: context.prompts, keepSamples: context.prompts != nil ? max(0, options.keepSamples) : 0)
             a.periodMillis = periodMillis
+            a.staggered = true
             return (d, a)
         }
         liveConnections = connections as? LiveConnectionIndex

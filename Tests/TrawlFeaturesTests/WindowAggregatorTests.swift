@@ -49,7 +49,7 @@ extension Result {
     }
 
     /// Decodes lines and drains them as the live run does: by account and period.
-    static func drain(_ lines: ArraySlice<String>, period: Int64) -> AccountDayPartition {
+    static func drain(_ lines: ArraySlice<String>, period: Int64, staggered: Bool = false) -> AccountDayPartition {
         var decoder = CanonicalLogDecoder()
         var batch = DecodedBatch()
         var text = Array(lines.joined(separator: "\n").utf8)
@@ -57,6 +57,7 @@ extension Result {
         text.withUnsafeBytes { decoder.decode($0, fileIndex: 0, sequence: 0, into: &batch) }
         var acc = FeatureAccumulator(plans: PlanCatalog())
         acc.periodMillis = period
+        acc.staggered = staggered
         acc.add(batch.events, arena: batch.arena, interner: decoder.interner)
         return acc.drain(interner: decoder.interner, partitions: 1) { _ in 0 }[0]
     }
@@ -73,7 +74,7 @@ extension Result {
     static func feed(_ windows: inout WindowAggregator, _ lines: [String], step: Int) {
         var i = 0
         while i < lines.count {
-            windows.apply(drain(lines[i..<min(lines.count, i + step)], period: windows.periodMillis))
+            windows.apply(drain(lines[i..<min(lines.count, i + step)], period: windows.periodMillis, staggered: windows.staggered))
             windows.advance()
             i += step
         }
@@ -104,6 +105,33 @@ extension Result {
         #expect(windows.lateRequests == 0)
     }
 
+    /// Staggered, an account's windows hold the requests from the start of its own first
+    /// bucket: its phase shifts its buckets' grid, and accounts have different phases.
+    @Test(arguments: [1, 17, 500])
+    func staggeredWindowsHoldTheRequestsOfTheirOwnBuckets(step: Int) throws {
+        let lines = Self.lines(hours: 3)
+        var windows = WindowAggregator(specs: Self.specs, staggered: true)
+        Self.feed(&windows, lines, step: step)
+        var phases: Set<Int64> = []
+        for a in 0..<3 {
+            let id = "acct-\(a)"
+            let phase = WindowSpec.phase(account: id, periodMillis: windows.periodMillis)
+            #expect((0..<windows.periodMillis).contains(phase))
+            phases.insert(phase)
+            for w in 0..<2 {
+                let first = Self.specs[w].firstBucket(at: windows.watermark - phase) * Self.specs[w].bucketMillis + phase
+                let held = lines.filter { line in
+                    line.contains(#""account_id":"\#(id)""#) && Int64(line.split(separator: ",")[0].dropFirst(6))! >= first
+                }
+                let expected = try #require(Self.whole(held[...])[id])
+                #expect(windows.running(id, window: w) == expected, "\(id) window \(w)")
+                if w == 0 { #expect(expected.requests < 100 && expected.requests > 80) }
+            }
+        }
+        #expect(phases.count == 3)
+        #expect(windows.lateRequests == 0)
+    }
+
     /// Buckets leave as event time moves on; idle accounts are forgotten after the longest window.
     @Test func bucketsLeaveAndIdleAccountsAreForgotten() throws {
         var windows = WindowAggregator(specs: Self.specs)
@@ -127,9 +155,10 @@ extension Result {
     }
 
     /// A checkpoint's buckets rebuild the same windows; only changed buckets are written again.
-    @Test func checkpointRebuildsTheSameWindows() throws {
+    @Test(arguments: [false, true])
+    func checkpointRebuildsTheSameWindows(staggered: Bool) throws {
         let lines = Self.lines(hours: 2)
-        var windows = WindowAggregator(specs: Self.specs)
+        var windows = WindowAggregator(specs: Self.specs, staggered: staggered)
         Self.feed(&windows, Array(lines[..<400]), step: 50)
         var stored: [String: WindowBucketRecord] = [:]
         func save(_ w: inout WindowAggregator) {
@@ -147,8 +176,11 @@ extension Result {
         for r in changed.buckets { stored["\(r.accountID)|\(r.spanMillis)|\(r.bucket)"] = r }
         for keep in changed.keepFrom { stored = stored.filter { $0.value.spanMillis != keep.spanMillis || $0.value.bucket >= keep.bucket } }
         // The 1h window dropped the first hour's buckets; the 24h window kept them.
-        #expect(!stored.values.contains { $0.spanMillis == 3_600_000 && $0.bucket < Self.specs[0].firstBucket(at: windows.watermark) })
-        var restored = try WindowAggregator(specs: Self.specs, records: Array(stored.values), watermark: windows.watermark)
+        // (Staggered, a bucket earlier: the first bucket of the latest phase.)
+        let earliest = windows.watermark - (staggered ? windows.periodMillis - 1 : 0)
+        #expect(!stored.values.contains { $0.spanMillis == 3_600_000 && $0.bucket < Self.specs[0].firstBucket(at: earliest) })
+        var restored = try WindowAggregator(
+            specs: Self.specs, records: Array(stored.values), watermark: windows.watermark, staggered: staggered)
         for id in ["acct-0", "acct-1", "acct-2"] {
             for w in 0..<2 {
                 #expect(restored.running(id, window: w) == windows.running(id, window: w), "\(id) window \(w)")
