@@ -55,10 +55,10 @@ public struct BottomKSample<Value: Sendable & Equatable>: Sendable, Equatable {
             entries = Array(other.entries.prefix(capacity))
             return
         }
-        // A few entries into a larger sample (a live run's tick into a window's state):
-        // inserted in place, stopping at the first one past a full sample's threshold;
-        // the same sample as the merge below, without building a new array.
-        if other.entries.count * 4 <= entries.count {
+        // A few entries (a live run's tick merged into a window's state): inserted in place,
+        // stopping at the first one past a full sample's threshold; the same sample as the
+        // merge below, without building a new array.
+        if other.entries.count <= 8 || other.entries.count * 4 <= entries.count {
             for e in other.entries {
                 if entries.count == capacity && e.hash > entries[capacity - 1].hash { break }
                 insert(e)

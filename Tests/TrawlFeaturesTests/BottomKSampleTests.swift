@@ -30,9 +30,10 @@ import TrawlModel
     /// Small samples merged one by one into a large one (as a live run's ticks are merged
     /// into a window's state, in place) give what the merge of two whole samples gives, and
     /// the sample of the union.
-    @Test func smallSamplesMergedIntoALargeOneGiveTheUnionsSample() {
-        var big = Self.sample(0..<200)
-        var items = Set(0..<200)
+    @Test(arguments: [2, 200])
+    func smallSamplesMergedIntoALargeOneGiveTheUnionsSample(start: Int) {
+        var big = Self.sample(0..<UInt64(start))
+        var items = Set(0..<start)
         for step in 0..<300 {
             // 1 to 8 items: new ones, ones the big sample holds, ones whose small hashes
             // enter a full sample.
@@ -42,7 +43,8 @@ import TrawlModel
                 small.add(hash: mix64(item), item)
                 items.insert(Int(item))
             }
-            // The two-array merge: the small sample on the left does not take the in-place path.
+            // The two-array merge: a small sample on the left merging a full one does not
+            // take the in-place path.
             var reference = small
             reference.merge(big)
             big.merge(small)
