@@ -145,7 +145,7 @@ struct TailBench {
         let summary = (try? JSONSerialization.jsonObject(with: summaryData)) as? [String: Any] ?? [:]
         let phases = (summary["phaseSeconds"] as? [String: Double] ?? [:]).sorted { $0.key < $1.key }
         say(
-            "tail's analysis thread, seconds per phase: "
+            "tail's seconds per phase (decode on the decoding thread, the rest on the analysis thread): "
                 + phases.map { String(format: "%@ %.1f", $0.key, $0.value) }.joined(separator: ", "))
         say("tail read \(summary["lines"] as? Int ?? 0) lines, scored \(summary["windowsScored"] as? Int ?? 0) account windows")
 
