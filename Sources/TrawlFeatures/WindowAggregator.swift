@@ -75,7 +75,6 @@ public struct WindowAggregator: Sendable {
 
     /// - Parameter specs: the windows (at least one), sorted by span, whose buckets nest
     ///   (as `WindowSpec.parseList` returns them).
-    ///   (as `WindowSpec.parseList` returns them).
     /// - Parameter staggered: each account's buckets begin at its own phase.
     public init(specs: [WindowSpec], staggered: Bool = false) {
         precondition(!specs.isEmpty, "at least one window")
@@ -157,7 +156,7 @@ public struct WindowAggregator: Sendable {
     /// Adds the state of one account's requests in one period.
     public mutating func apply(_ state: AccountDayState, accountID: String, period: Int64) {
         if state.lastSeen > watermark { watermark = state.lastSeen }
-        let phase = accounts[accountID]?.phase ?? phase(of: accountID)
+        let phase = phase(of: accountID)
         let bounds = currentBounds(phase: phase)
         // Times in the account's buckets are shifted back by its phase: `period` counts them.
         let held = accounts[accountID, default: AccountWindowState(windows: specs.count, phase: phase)].add(
@@ -174,7 +173,6 @@ public struct WindowAggregator: Sendable {
     /// Slides every window to the watermark when it has entered a new finest bucket: drops
     /// the buckets that left, seals the ones that can no longer grow, forgets idle accounts.
     /// Call after `apply` and before scoring.
-    /// - Returns: whether the windows slid.
     /// (Staggered, the accounts whose own finest bucket changed slide, whenever the
     /// watermark moved.)
     /// - Returns: whether some account's windows slid.
