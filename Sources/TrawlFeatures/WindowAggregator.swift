@@ -47,9 +47,9 @@ public struct WindowStart: Sendable, Equatable {
 /// Keeps what a checkpoint needs: the buckets changed since the last one
 /// (`checkpointChanges()`), and rebuilds itself from the stored buckets (`init(specs:records:)`).
 /// - Complexity: `apply` is one merge into the state's bucket and one per window holding it;
-///   `advance` walks every account once per finest bucket of event time (a bucket leaving a
-///   window is merged into the next window's once); a running state is rebuilt (one merge per
-///   bucket) once after buckets left it.
+///   `advance` walks every account whenever the watermark moved, and slides each once per
+///   finest bucket of event time (a bucket leaving a window is merged into the next window's
+///   once); a running state is rebuilt (one merge per bucket) once after buckets left it.
 public struct WindowAggregator: Sendable {
     /// The windows, shortest first.
     public let specs: [WindowSpec]
@@ -65,9 +65,8 @@ public struct WindowAggregator: Sendable {
     /// Accounts changed since `takeChanged()`, and since `checkpointChanges()`.
     private var changed: Set<String> = []
     private var unsaved: Set<String> = []
-    /// The finest bucket the windows were last slid to (not staggered), and the watermark
-    /// they were last slid at.
-    private var slidTo: Int64 = .min
+    /// The watermark the windows were last slid at (each account keeps the finest bucket it
+    /// was slid to).
     private var slidAt: Timestamp = .min
     /// Each window's bounds at a (shifted) watermark, recomputed when it changes.
     private var bounds: [AccountWindowState.Bounds] = []
@@ -125,7 +124,6 @@ public struct WindowAggregator: Sendable {
                 state, bytes: r.state, index: r.bucket, window: w, current: current)
         }
         if watermark != .min {
-            slidTo = Self.bucket(watermark, periodMillis)
             slidAt = watermark
             slideAll()
         }
@@ -170,21 +168,14 @@ public struct WindowAggregator: Sendable {
         unsaved.insert(accountID)
     }
 
-    /// Slides every window to the watermark when it has entered a new finest bucket: drops
-    /// the buckets that left, seals the ones that can no longer grow, forgets idle accounts.
-    /// Call after `apply` and before scoring.
-    /// (Staggered, the accounts whose own finest bucket changed slide, whenever the
-    /// watermark moved.)
+    /// Slides the windows of every account whose finest bucket (its own, when staggered) the
+    /// watermark has moved past: drops the buckets that left, seals the ones that can no
+    /// longer grow, forgets idle accounts. Call after `apply` and before scoring.
     /// - Returns: whether some account's windows slid.
     @discardableResult
     public mutating func advance() -> Bool {
         guard watermark != .min, watermark != slidAt else { return false }
         slidAt = watermark
-        if !staggered {
-            let now = Self.bucket(watermark, periodMillis)
-            guard now > slidTo else { return false }
-            slidTo = now
-        }
         return slideAll()
     }
 
