@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TrawlFeatures
 import TrawlIngest
@@ -62,5 +63,60 @@ import TrawlModel
         #expect(requests == ["acct-0": 10_000, "acct-1": 10_000, "acct-2": 10_000])
         #expect(ingest.drain().part.count == 0)
         #expect(drains > 1)
+    }
+
+    /// Catching up on a backlog, event time runs through many periods per drain and every
+    /// account's few lines in each make a state of their own: the decoder waits once the
+    /// undrained states pass the limit, however few lines they hold, and loses none.
+    @Test func decoderWaitsForADrainPastTheStateLimit() throws {
+        let t0: Int64 = Int64(TimestampParser.parseDay("2026-11-21")!) * TimestampParser.millisPerDay
+        // 400 chunks of 25 lines: 25 accounts, each line in a minute of its own (period 1 min),
+        // so every line is a new state: 10,000 states in 10,000 lines.
+        var chunks: [FollowedChunk] = []
+        var offset: Int64 = 0
+        for c in 0..<400 {
+            let lines = (0..<25).map { k in
+                #"{"ts":\#(t0 + Int64(c) * 60_000 + Int64(k)),"account_id":"acct-\#(k)","client_ip":"10.0.0.1","request_id":"r\#(c)-\#(k)"}"#
+            }
+            let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
+            offset += Int64(bytes.count)
+            let position = StreamPosition(
+                path: "log", device: 1, inode: 1, headLength: 0, headHash: 0, offset: offset, finished: false, lastRead: 0)
+            chunks.append(FollowedChunk(stream: 0, position: position, bytes: bytes))
+        }
+        let limit = 1_000
+        let ingest = LiveIngest(maxLineBytes: 1 << 20, stateLimit: limit) {
+            var a = FeatureAccumulator(plans: PlanCatalog())
+            a.periodMillis = 60_000
+            return (CanonicalLogDecoder(maxLineBytes: 1 << 20), a)
+        }
+        let finished = Atomic<Bool>(false)
+        let feed = chunks
+        Thread.detachNewThread {
+            for c in feed { ingest.add(c) }
+            finished.store(true, ordering: .sequentiallyConsistent)
+        }
+        var requests = 0
+        var stalls = 0
+        while !finished.load(ordering: .sequentiallyConsistent) {
+            // Drained only once the decoder waits: it must stop within a chunk of the limit.
+            guard ingest.isWaiting else {
+                usleep(200)
+                continue
+            }
+            let held = ingest.undrainedStates
+            #expect(held > limit && held <= limit + 25)
+            stalls += 1
+            let d = ingest.drain()
+            for k in 0..<d.part.count { requests += d.part.states[k].requests }
+            // Until the decoder has seen the drain.
+            while ingest.isWaiting && !finished.load(ordering: .sequentiallyConsistent) { usleep(100) }
+        }
+        let d = ingest.drain()
+        for k in 0..<d.part.count { requests += d.part.states[k].requests }
+        #expect(requests == 10_000)
+        #expect(d.lines == 10_000)
+        // 10,000 states through a limit of 1,000: the decoder waited at least 9 times.
+        #expect(stalls >= 9)
     }
 }
