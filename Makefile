@@ -36,6 +36,9 @@ TAIL_SPEED   ?= 1
 # tail's --window for the tail stage (empty: its default, 1h,24h); e.g. TAIL_WINDOW=5m,1h
 # with TAIL_SPEED=12 fills the 1 h window in 5 minutes and turns it over for the rest.
 TAIL_WINDOW  ?=
+# History written before the tail stage's stream so that its windows start full (every
+# account in every bucket): a span such as 24h, 0 for none, empty for the longest window.
+TAIL_HISTORY ?=
 # Accounts the link stage (BENCH_STAGES=link, not run by default) links.
 BENCH_LINK_ACCOUNTS ?= 1000000
 # Best of this many runs of each measurement (the 2-core VM varies by ±15% run to run).
@@ -94,7 +97,7 @@ bench: deps
 	.build/release/TrawlBench --bytes $(BENCH_BYTES) --trawl .build/release/trawl --runs $(BENCH_RUNS) \
 	  --capture-bytes $(BENCH_CAPTURE_BYTES) --stages $(BENCH_STAGES) --link-accounts $(BENCH_LINK_ACCOUNTS) \
 	  --tail-seconds $(TAIL_SECONDS) --tail-rate $(TAIL_RATE) --tail-speed $(TAIL_SPEED) \
-	  --tail-window "$(TAIL_WINDOW)"
+	  --tail-window "$(TAIL_WINDOW)" --tail-history "$(TAIL_HISTORY)"
 
 # The TrawlCaptureFuzz target, built into its own folder with -sanitize=fuzzer,address and
 # -DFUZZING (only it and what it depends on); its normal build writes the seed corpus, the

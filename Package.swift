@@ -97,6 +97,7 @@ let package = Package(
             name: "TrawlBench",
             dependencies: [
                 "TrawlPipeline", "TrawlSimulator", "TrawlModel", "TrawlGeo", "TrawlCapture", "TrawlPrompts", "TrawlLink", "TrawlCases",
+                "TrawlFeatures",
             ],
             swiftSettings: strict),
         .target(

@@ -1,5 +1,6 @@
 import Foundation
 import TrawlCases
+import TrawlFeatures
 import TrawlModel
 import TrawlPipeline
 
@@ -22,6 +23,14 @@ import TrawlPipeline
 /// flight (it crosses the alert threshold after a few seconds of it).
 /// Requests carry the write time as `ts` (times `tailSpeed`: with a speed above 1 event
 /// time runs faster, so windows turn over within the run).
+///
+/// History (`tailHistoryMillis`, by default the longest window): before the measured minutes
+/// the log holds the benign accounts' previous hours, every bucket of every window with
+/// requests of every account (4 per bucket of the shortest window, 2 per bucket of the
+/// others), so tail's windows are full when the measurement starts, as on a shift that has
+/// been running for a day. Tail reads it as fast as it can (not measured) and the stream
+/// goes on from the history's last event time. Without history the windows start empty
+/// and fill during the run (the 24 h window cannot be full in 10 minutes at event time ×1).
 struct TailBench {
     let options: Options
 
@@ -47,11 +56,33 @@ struct TailBench {
         // (with seconds per phase) on standard output at the end.
         let fifo = "\(dir)/alerts.fifo"
         guard mkfifo(fifo, 0o600) == 0 else { throw BenchError("cannot make \(fifo)") }
+        // History, written before tail starts: it reads it from the start.
+        var generator = StreamGenerator(seed: 42)
+        let specs: [WindowSpec]
+        switch WindowSpec.parseList(options.tailWindow ?? "1h,24h") {
+        case .success(let s): specs = s
+        case .failure(let e): throw BenchError("--tail-window: \(e)")
+        }
+        let historyMillis = min(options.tailHistoryMillis ?? specs.last!.spanMillis, specs.last!.spanMillis)
+        let historyEnd = nowMillis()
+        var history = (lines: 0, bytes: Int64(0))
+        if historyMillis > 0 {
+            let t = Date()
+            history = try Self.writeHistory(to: log, specs: specs, millis: historyMillis, end: historyEnd, generator: &generator)
+            say(
+                String(
+                    format: "history: %d lines, %.0f MB over the %@ before the stream (every account in every bucket), written in %.1f s",
+                    history.lines, Double(history.bytes) / 1e6, WindowSpec(spanMillis: historyMillis)?.description ?? "\(historyMillis) ms",
+                    Date().timeIntervalSince(t)))
+        }
+        // With history tail may pause between reading it and the stream's first line while it
+        // works through it: it must not take that for the end of its input.
+        let idleLimit = historyMillis > 0 ? 60 : 5
         let tail = Process()
         tail.executableURL = URL(fileURLWithPath: options.trawl)
         tail.arguments =
             [
-                "tail", dir, "--db", db, "--alerts", fifo, "--from-start", "--stop-when-idle", "5", "--summary-json",
+                "tail", dir, "--db", db, "--alerts", fifo, "--from-start", "--stop-when-idle", String(idleLimit), "--summary-json",
             ] + (options.tailEvaluateEvery.map { ["--evaluate-every", String($0)] } ?? [])
             + (options.tailWindow.map { ["--window", $0] } ?? [])
         let summaryPipe = Pipe()
@@ -61,8 +92,6 @@ struct TailBench {
         let pid = tail.processIdentifier
 
         // Alerts, stamped as they arrive.
-        let start = Date()
-        let t0 = nowMillis()
         let speed = options.tailSpeed
         let delays = DelayLog()
         let reader = Thread {
@@ -79,23 +108,52 @@ struct TailBench {
                     guard let obj = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
                         let trigger = (obj["trigger_ts"] as? String).flatMap({ TimestampParser.parse($0) })
                     else { continue }
-                    // Event time back to the wall time it was written at.
-                    let written = t0 + Int64(Double(trigger - t0) / speed)
-                    delays.add(Double(arrived - written) / 1000)
+                    delays.note(trigger: trigger, arrived: arrived)
                 }
             }
         }
         reader.start()
 
-        // The writer: batches every 10 ms at the target rate; a rotation every minute.
-        var generator = StreamGenerator(seed: 42)
+        // Tail works through the history first (not measured).
+        let store = try CaseStore(path: db)
+        var warmUpSeconds = 0.0
+        if history.bytes > 0 {
+            let t = Date()
+            var lastReport = 0.0
+            while true {
+                let read = (try? store.tailStreams())?.reduce(0) { $0 + $1.offset } ?? 0
+                if read >= history.bytes { break }
+                guard tail.isRunning else { throw BenchError("trawl tail stopped while reading the history") }
+                let elapsed = Date().timeIntervalSince(t)
+                if elapsed - lastReport >= 10 {
+                    lastReport = elapsed
+                    say(
+                        String(
+                            format: "  history %4.0f s  tail RSS %5.0f MB  checkpointed %6.0f MB of %6.0f MB", elapsed,
+                            Double(Self.rss(pid: pid)) / 1e6, Double(read) / 1e6, Double(history.bytes) / 1e6))
+                }
+                usleep(200_000)
+            }
+            warmUpSeconds = Date().timeIntervalSince(t)
+            say(
+                String(
+                    format: "tail read and checkpointed the history in %.1f s (RSS %.0f MB); the stream starts", warmUpSeconds,
+                    Double(Self.rss(pid: pid)) / 1e6))
+        }
+
+        // The writer: batches every 10 ms at the target rate; a rotation every minute. Event
+        // time goes on from the history's end (now, without history).
+        let start = Date()
+        let t0 = nowMillis()
+        let e0 = history.bytes > 0 ? historyEnd : t0
+        delays.start(wall: t0, event: e0, speed: speed)
         var handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
         var written = 0
         var writtenBytes: Int64 = 0
         var samples: [Sample] = []
         var lastSample = -Double.infinity
         var lastRotation = 0.0
-        let store = try CaseStore(path: db)
         say(
             "trawl tail: \(options.tailRate) lines/s for \(Int(options.tailSeconds)) s (event time ×\(speed), windows \(options.tailWindow ?? "1h,24h")), log rotated every 60 s …"
         )
@@ -105,7 +163,7 @@ struct TailBench {
             let due = Int(elapsed * Double(options.tailRate)) - written
             if due > 0 {
                 let now = nowMillis()
-                let eventTime = t0 + Int64(Double(now - t0) * speed)
+                let eventTime = e0 + Int64(Double(now - t0) * speed)
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(due * 320)
                 for _ in 0..<due { generator.line(at: eventTime, wall: Double(now - t0) / 1000, into: &bytes) }
@@ -123,7 +181,7 @@ struct TailBench {
             }
             if elapsed - lastSample >= 10 {
                 lastSample = elapsed
-                let read = (try? store.tailStreams())?.reduce(0) { $0 + $1.offset } ?? 0
+                let read = ((try? store.tailStreams())?.reduce(0) { $0 + $1.offset } ?? 0) - history.bytes
                 samples.append(
                     Sample(
                         second: elapsed, rss: Self.rss(pid: pid), anonymous: Self.rss(pid: pid, field: "RssAnon:"), written: written,
@@ -157,8 +215,15 @@ struct TailBench {
         say("")
         say(
             String(
-                format: "tail: %d lines written in %.0f s (%.0f lines/s); tail caught up %.1f s after the writer stopped, exit %d", written,
-                wroteFor, Double(written) / wroteFor, caughtUp, tail.terminationStatus))
+                format:
+                    "tail: %d lines written in %.0f s (%.0f lines/s); tail stopped %.1f s after the writer (%d s of it its --stop-when-idle), exit %d",
+                written, wroteFor, Double(written) / wroteFor, caughtUp, idleLimit, tail.terminationStatus))
+        if history.bytes > 0 {
+            say(
+                String(
+                    format: "history: %d lines read and checkpointed in %.1f s before the stream; %d alerts on it (benign: expected 0)",
+                    history.lines, warmUpSeconds, delays.warmUpAlerts))
+        }
         say(
             String(
                 format:
@@ -168,6 +233,12 @@ struct TailBench {
             String(
                 format: "tail RSS: peak %.0f MB; max after 60 s in the first half %.0f MB, in the second half %.0f MB (flat when close)",
                 Double(peak) / 1e6, Double(firstHalf.max() ?? 0) / 1e6, Double(half.max() ?? 0) / 1e6))
+        if let from = samples.first(where: { $0.second >= 60 }), let to = samples.last, from.rss > 0 {
+            say(
+                String(
+                    format: "tail RSS from %.0f s to %.0f s: %.0f MB -> %.0f MB (%+.1f%%)", from.second, to.second, Double(from.rss) / 1e6,
+                    Double(to.rss) / 1e6, 100 * (Double(to.rss) / Double(from.rss) - 1)))
+        }
         say(
             "RSS over time (s: MB, of which anonymous): "
                 + samples.map { String(format: "%.0f:%.0f/%.0f", $0.second, Double($0.rss) / 1e6, Double($0.anonymous) / 1e6) }
@@ -175,9 +246,47 @@ struct TailBench {
         print(
             String(
                 format:
-                    #"{"tail_lines":%d,"tail_seconds":%.1f,"tail_lines_per_s":%.0f,"tail_catch_up_s":%.1f,"alerts":%d,"delay_p50_s":%.3f,"delay_p99_s":%.3f,"delay_max_s":%.3f,"tail_peak_rss":%d,"tail_rss_first_half":%d,"tail_rss_second_half":%d}"#,
+                    #"{"tail_lines":%d,"tail_seconds":%.1f,"tail_lines_per_s":%.0f,"tail_catch_up_s":%.1f,"alerts":%d,"delay_p50_s":%.3f,"delay_p99_s":%.3f,"delay_max_s":%.3f,"tail_peak_rss":%ld,"tail_rss_first_half":%ld,"tail_rss_second_half":%ld,"history_lines":%d,"history_seconds":%.1f}"#,
                 written, wroteFor, Double(written) / wroteFor, caughtUp, d.count, pct(0.5), pct(0.99), d.last ?? .nan, peak,
-                firstHalf.max() ?? 0, half.max() ?? 0))
+                firstHalf.max() ?? 0, half.max() ?? 0, history.lines, warmUpSeconds))
+    }
+
+    /// Writes the benign accounts' history to `path`: for each window, over the time only it
+    /// covers (back from the shorter window's span to its own, up to `millis` before `end`),
+    /// every account's requests in every bucket (4 per bucket in the shortest window, 2 in
+    /// the others), in time order.
+    static func writeHistory(
+        to path: String, specs: [WindowSpec], millis: Int64, end: Int64, generator: inout StreamGenerator
+    ) throws -> (lines: Int, bytes: Int64) {
+        let accounts = StreamGenerator.benignAccounts
+        var spans: [(from: Int64, to: Int64, bucket: Int64, perBucket: Int)] = []
+        var covered: Int64 = 0
+        for (i, spec) in specs.enumerated() where covered < millis {
+            let upTo = min(spec.spanMillis, millis)
+            spans.append((end - upTo, end - covered, spec.bucketMillis, i == 0 ? 4 : 2))
+            covered = upTo
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var lines = 0
+        var bytes: Int64 = 0
+        var out: [UInt8] = []
+        for span in spans.reversed() {
+            var slot = span.from
+            while slot < span.to {
+                let next = min(slot + span.bucket, span.to)
+                let n = span.perBucket * accounts
+                out.removeAll(keepingCapacity: true)
+                for i in 0..<n {
+                    generator.benignLine(account: i % accounts, at: slot + (next - slot) * Int64(i) / Int64(n), into: &out)
+                }
+                handle.write(Data(out))
+                lines += n
+                bytes += Int64(out.count)
+                slot = next
+            }
+        }
+        return (lines, bytes)
     }
 
     /// Resident memory of a process, from /proc/PID/status (`VmRSS`, or another field in kB).
@@ -195,10 +304,35 @@ struct TailBench {
 final class DelayLog: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [Double] = []
-    func add(_ v: Double) {
+    /// Where the stream starts: the wall time of its first line and that line's event time.
+    private var origin: (wall: Int64, event: Int64, speed: Double)?
+    private var warmUp = 0
+
+    /// The stream starts: alerts before it (on the history) are counted apart.
+    func start(wall: Int64, event: Int64, speed: Double) {
         lock.lock()
-        values.append(v)
+        origin = (wall, event, speed)
         lock.unlock()
+    }
+
+    /// An alert raised by requests from `trigger` (event time), read at `arrived` (wall time).
+    func note(trigger: Int64, arrived: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let o = origin, trigger >= o.event else {
+            warmUp += 1
+            return
+        }
+        // Event time back to the wall time it was written at.
+        let written = o.wall + Int64(Double(trigger - o.event) / o.speed)
+        values.append(Double(arrived - written) / 1000)
+    }
+
+    /// Alerts on the history.
+    var warmUpAlerts: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return warmUp
     }
     var count: Int {
         lock.lock()
@@ -250,10 +384,22 @@ struct StreamGenerator {
         } else {
             // Benign: Zipf-like volume over accounts, each with its own address and client.
             let u = Double(r % 1_000_000) / 1e6
-            let a = Int(pow(Double(Self.benignAccounts), u)) - 1
-            text =
-                #"{"ts":\#(ts),"account_id":"user-\#(a)","client_ip":"10.\#(a >> 16 & 255).\#(a >> 8 & 255).\#(a & 255)","request_id":"r\#(n)","session_id":"u\#(a)","user_agent":"claude-cli/1.0.\#(a % 90)","plan":"pro","model":"claude-sonnet-4","input_tokens":\#(1000 + r % 3000),"output_tokens":\#(200 + r % 900),"latency_ms":\#(1000 + r % 8000),"turns":\#(1 + r % 4)}"#
+            benign(account: Int(pow(Double(Self.benignAccounts), u)) - 1, at: ts, r: r, into: &out)
+            return
         }
+        out.append(contentsOf: text.utf8)
+        out.append(0x0A)
+    }
+
+    /// Appends one request of benign account `a` at event time `ts`.
+    mutating func benignLine(account a: Int, at ts: Timestamp, into out: inout [UInt8]) {
+        n += 1
+        benign(account: a, at: ts, r: next(), into: &out)
+    }
+
+    private func benign(account a: Int, at ts: Timestamp, r: UInt64, into out: inout [UInt8]) {
+        let text =
+            #"{"ts":\#(ts),"account_id":"user-\#(a)","client_ip":"10.\#(a >> 16 & 255).\#(a >> 8 & 255).\#(a & 255)","request_id":"r\#(n)","session_id":"u\#(a)","user_agent":"claude-cli/1.0.\#(a % 90)","plan":"pro","model":"claude-sonnet-4","input_tokens":\#(1000 + r % 3000),"output_tokens":\#(200 + r % 900),"latency_ms":\#(1000 + r % 8000),"turns":\#(1 + r % 4)}"#
         out.append(contentsOf: text.utf8)
         out.append(0x0A)
     }

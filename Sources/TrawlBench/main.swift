@@ -20,6 +20,7 @@
 
 import Foundation
 import TrawlCapture
+import TrawlFeatures
 import TrawlGeo
 import TrawlModel
 import TrawlPipeline
@@ -42,6 +43,8 @@ struct Options {
     var tailEvaluateEvery: Double?
     /// tail's --window (nil: its default, 1h,24h).
     var tailWindow: String?
+    /// How much history precedes the stream, in ms (nil: the longest window; 0: none).
+    var tailHistoryMillis: Int64?
     var linkAccounts = 1_000_000
 }
 
@@ -62,12 +65,20 @@ func parseOptions() -> Options {
         case "--tail-speed": o.tailSpeed = Double(args.next() ?? "") ?? o.tailSpeed
         case "--tail-evaluate-every": o.tailEvaluateEvery = Double(args.next() ?? "")
         case "--tail-window": o.tailWindow = args.next().flatMap { $0.isEmpty ? nil : $0 }
+        case "--tail-history":
+            // A span (`24h`), 0 for none, empty for the default (the longest window).
+            let text = args.next() ?? ""
+            o.tailHistoryMillis = text.isEmpty ? nil : text == "0" ? 0 : WindowSpec.parse(text)?.spanMillis
+            if !text.isEmpty && o.tailHistoryMillis == nil {
+                FileHandle.standardError.write(Data("TrawlBench: --tail-history: give a span such as 1h or 24h, or 0\n".utf8))
+                exit(64)
+            }
         case "--link-accounts": o.linkAccounts = Int(args.next() ?? "") ?? o.linkAccounts
         case "-h", "--help":
             print(
                 "usage: TrawlBench [--bytes N] [--trawl PATH] [--dir DIR] [--threads N] [--runs N] [--capture-bytes N] [--stages logs,capture,export,tail,link]\n"
                     + "                  [--tail-seconds S] [--tail-rate LINES_PER_S] [--tail-speed EVENT_TIME_FACTOR] [--tail-evaluate-every S]\n"
-                    + "                  [--tail-window SPANS]\n"
+                    + "                  [--tail-window SPANS] [--tail-history SPAN|0]\n"
                     + "                  [--link-accounts N]"
             )
             exit(0)
