@@ -48,90 +48,90 @@ public struct FeatureExtractor: Sendable {
         var v = FeatureVector()
         func share(_ part: Int, _ whole: Int) -> FeatureValue? { whole > 0 ? .number(Double(part) / Double(whole)) : nil }
 
-        v["requests"] = .number(Double(s.requests))
-        if s.inputKnown > 0 { v["input_tokens"] = .number(Double(s.inputTokens)) }
-        if s.outputKnown > 0 { v["output_tokens"] = .number(Double(s.outputTokens)) }
-        if s.cacheKnown > 0 { v["cache_read_tokens"] = .number(Double(s.cacheReadTokens)) }
-        if s.ratioInput > 0 { v["output_input_ratio"] = .number(Double(s.ratioOutput) / Double(s.ratioInput)) }
+        v[F.requests] = .number(Double(s.requests))
+        if s.inputKnown > 0 { v[F.inputTokens] = .number(Double(s.inputTokens)) }
+        if s.outputKnown > 0 { v[F.outputTokens] = .number(Double(s.outputTokens)) }
+        if s.cacheKnown > 0 { v[F.cacheReadTokens] = .number(Double(s.cacheReadTokens)) }
+        if s.ratioInput > 0 { v[F.outputInputRatio] = .number(Double(s.ratioOutput) / Double(s.ratioInput)) }
 
         // An estimate never exceeds the requests it was built from.
         let ips = max(1, min(s.ips.count, s.requests))
-        v["distinct_ips"] = .number(Double(ips))
-        v["distinct_networks"] = .number(Double(max(1, min(s.networks.count, ips))))
-        if !s.userAgents.isEmpty { v["distinct_user_agents"] = .number(Double(s.userAgents.count)) }
-        if !s.apiKeys.isEmpty { v["distinct_api_keys"] = .number(Double(s.apiKeys.count)) }
-        if !s.sessions.isEmpty { v["distinct_sessions"] = .number(Double(s.sessions.count)) }
-        if !s.ja4s.isEmpty { v["distinct_ja4"] = .number(Double(s.ja4s.count)) }
-        v["requests_per_ip"] = .number(Double(s.requests) / Double(ips))
+        v[F.distinctIps] = .number(Double(ips))
+        v[F.distinctNetworks] = .number(Double(max(1, min(s.networks.count, ips))))
+        if !s.userAgents.isEmpty { v[F.distinctUserAgents] = .number(Double(s.userAgents.count)) }
+        if !s.apiKeys.isEmpty { v[F.distinctApiKeys] = .number(Double(s.apiKeys.count)) }
+        if !s.sessions.isEmpty { v[F.distinctSessions] = .number(Double(s.sessions.count)) }
+        if !s.ja4s.isEmpty { v[F.distinctJa4] = .number(Double(s.ja4s.count)) }
+        v[F.requestsPerIp] = .number(Double(s.requests) / Double(ips))
         // The top-k summary may have evicted every address of an evenly rotating account;
         // the most used address still served at least one request.
-        v["top_ip_share"] = share(max(1, s.topIPs.maxCount), s.requests)
-        v["ip_churn"] = .number(100 * Double(ips) / Double(max(1, s.requests)))
-        if let lifetime = s.lifetimes.medianLifetimeMinutes { v["median_ip_lifetime_minutes"] = .number(lifetime) }
+        v[F.topIpShare] = share(max(1, s.topIPs.maxCount), s.requests)
+        v[F.ipChurn] = .number(100 * Double(ips) / Double(max(1, s.requests)))
+        if let lifetime = s.lifetimes.medianLifetimeMinutes { v[F.medianIpLifetimeMinutes] = .number(lifetime) }
         if let g = s.geo {
-            if !g.countries.isEmpty { v["distinct_countries"] = .number(Double(g.countries.count)) }
-            if !g.asnCount.isEmpty { v["distinct_asns"] = .number(Double(g.asnCount.count)) }
-            if let h = g.asnEntropy { v["asn_entropy"] = .number(h) }
-            v["residential_proxy_share"] = share(g.residentialProxy, g.anonymityKnown)
-            v["vpn_share"] = share(g.anonymousVPN, g.anonymityKnown)
-            v["hosting_share"] = share(g.hosting, g.anonymityKnown)
-            v["tor_share"] = share(g.tor, g.anonymityKnown)
+            if !g.countries.isEmpty { v[F.distinctCountries] = .number(Double(g.countries.count)) }
+            if !g.asnCount.isEmpty { v[F.distinctAsns] = .number(Double(g.asnCount.count)) }
+            if let h = g.asnEntropy { v[F.asnEntropy] = .number(h) }
+            v[F.residentialProxyShare] = share(g.residentialProxy, g.anonymityKnown)
+            v[F.vpnShare] = share(g.anonymousVPN, g.anonymityKnown)
+            v[F.hostingShare] = share(g.hosting, g.anonymityKnown)
+            v[F.torShare] = share(g.tor, g.anonymityKnown)
             if !g.travel.isEmpty {
                 let travel = g.travel.impossibleTravel
-                v["impossible_travel_count"] = .number(Double(travel.count))
-                v["max_travel_speed_kmh"] = .number(travel.worstKmh.rounded())
+                v[F.impossibleTravelCount] = .number(Double(travel.count))
+                v[F.maxTravelSpeedKmh] = .number(travel.worstKmh.rounded())
             }
-            v["locale_mismatch_share"] = share(g.localeMismatch, g.localeChecked)
+            v[F.localeMismatchShare] = share(g.localeMismatch, g.localeChecked)
         }
-        v["tunnel_share"] = share(s.tunneled, s.captured)
-        v["syn_os_mismatch_share"] = share(s.osMismatch, s.osChecked)
-        v["tls_ua_mismatch_share"] = share(s.stackMismatch, s.stackKnown)
-        v["relay_stack_share"] = share(s.relayStack, s.stackKnown)
-        if let enricher, enricher.hasAllowlists { v["allowlisted_share"] = share(s.geo?.allowlisted ?? 0, s.requests) }
+        v[F.tunnelShare] = share(s.tunneled, s.captured)
+        v[F.synOsMismatchShare] = share(s.osMismatch, s.osChecked)
+        v[F.tlsUaMismatchShare] = share(s.stackMismatch, s.stackKnown)
+        v[F.relayStackShare] = share(s.relayStack, s.stackKnown)
+        if let enricher, enricher.hasAllowlists { v[F.allowlistedShare] = share(s.geo?.allowlisted ?? 0, s.requests) }
 
         let active = s.hourHistogram.elements.filter { $0 > 0 }.count
-        v["active_hours"] = .number(Double(active))
-        v["hour_entropy"] = .number(Self.entropy(s.hourHistogram.elements))
-        v["longest_idle_gap_hours"] = .number(Double(Self.longestIdleMinutes(s.activeMinutes.elements)) / 60)
+        v[F.activeHours] = .number(Double(active))
+        v[F.hourEntropy] = .number(Self.entropy(s.hourHistogram.elements))
+        v[F.longestIdleGapHours] = .number(Double(Self.longestIdleMinutes(s.activeMinutes.elements)) / 60)
         if s.latencyKnown > 0 {
             let busiest = s.busyMillis.busiest
-            v["peak_concurrency"] = .number(Double(busiest) / 60_000)
+            v[F.peakConcurrency] = .number(Double(busiest) / 60_000)
         }
 
         let record = registry.accounts[key.accountID]
         let plan = record?.plan ?? s.plan
-        if let plan { v["plan"] = .text(plan) }
+        if let plan { v[F.plan] = .text(plan) }
         if let plan, let limit = plans.windowTokens[plan], limit > 0, s.tokensKnown > 0 {
-            v["plan_window_saturation"] = .number(Double(s.windowTokens.elements.max() ?? 0) / Double(limit))
+            v[F.planWindowSaturation] = .number(Double(s.windowTokens.elements.max() ?? 0) / Double(limit))
         }
-        v["rate_limited_share"] = share(s.rateLimited, s.rateLimitedKnown)
-        v["single_turn_share"] = share(s.singleTurn, s.turnsKnown)
-        v["thinking_share"] = share(s.thinking, s.thinkingKnown)
-        v["max_tokens_at_cap_share"] = share(s.atCap, s.capKnown)
-        v["fixed_temperature_share"] = share(Int(s.temperatureTenths.max() ?? 0), s.temperatureKnown)
-        if let rush = modelLaunches.rushShare(s, day: key.day) { v["new_model_rush_share"] = .number(rush) }
+        v[F.rateLimitedShare] = share(s.rateLimited, s.rateLimitedKnown)
+        v[F.singleTurnShare] = share(s.singleTurn, s.turnsKnown)
+        v[F.thinkingShare] = share(s.thinking, s.thinkingKnown)
+        v[F.maxTokensAtCapShare] = share(s.atCap, s.capKnown)
+        v[F.fixedTemperatureShare] = share(Int(s.temperatureTenths.max() ?? 0), s.temperatureKnown)
+        if let rush = modelLaunches.rushShare(s, day: key.day) { v[F.newModelRushShare] = .number(rush) }
         if let p = s.prompts {
             let analysed = p.textPrompts + p.hashPrompts
             let t = p.analysis
             if analysed > 0 {
-                v["prompts_analysed"] = .number(Double(analysed))
+                v[F.promptsAnalysed] = .number(Double(analysed))
                 let templated = (t.textShare ?? 0) * Double(p.textPrompts) + (t.hashShare ?? 0) * Double(p.hashPrompts)
-                v["templated_share"] = .number(templated / Double(analysed))
+                v[F.templatedShare] = .number(templated / Double(analysed))
             }
             let sampled = p.sampledTemplates
             if sampled.prompts > 0 {
-                v["template_count"] = .number(Double(sampled.templates))
-                v["prompts_per_template"] = .number(Double(sampled.prompts) / Double(sampled.templates))
+                v[F.templateCount] = .number(Double(sampled.templates))
+                v[F.promptsPerTemplate] = .number(Double(sampled.prompts) / Double(sampled.templates))
             }
-            if let top = t.topShare { v["task_concentration"] = .number(top) }
+            if let top = t.topShare { v[F.taskConcentration] = .number(top) }
             if p.lexiconsKnown {
                 let l = p.lexiconCounts
-                v["reasoning_coercion_share"] = share(l.coercion, l.sampled)
-                v["dataset_generation_share"] = share(l.dataset, l.sampled)
+                v[F.reasoningCoercionShare] = share(l.coercion, l.sampled)
+                v[F.datasetGenerationShare] = share(l.dataset, l.sampled)
             }
-            if p.systemPrompts > 0 { v["distinct_system_prompts"] = .number(Double(p.systemSketch.count)) }
+            if p.systemPrompts > 0 { v[F.distinctSystemPrompts] = .number(Double(p.systemSketch.count)) }
             if !t.keys.isEmpty {
-                v["template_sharing_accounts"] = .number(
+                v[F.templateSharingAccounts] = .number(
                     Double(templateSharing.otherAccounts(sharing: t.keys, accountID: key.accountID, orgHash: s.orgHash)))
             }
         }
@@ -139,24 +139,24 @@ public struct FeatureExtractor: Sendable {
         if let record {
             if let created = record.createdAt {
                 let endOfDay = (Int64(key.day) + 1) * TimestampParser.millisPerDay
-                v["account_age_days"] = .number(max(0, Double(endOfDay - created) / Double(TimestampParser.millisPerDay)))
+                v[F.accountAgeDays] = .number(max(0, Double(endOfDay - created) / Double(TimestampParser.millisPerDay)))
             }
             if let fp = record.paymentFingerprint {
-                v["payment_fingerprint_accounts"] = .number(Double(registry.accountsByPayment[fp] ?? 1))
+                v[F.paymentFingerprintAccounts] = .number(Double(registry.accountsByPayment[fp] ?? 1))
             }
-            if let domain = record.emailDomain { v["disposable_email"] = .flag(plans.disposableDomains.contains(domain)) }
+            if let domain = record.emailDomain { v[F.disposableEmail] = .flag(plans.disposableDomains.contains(domain)) }
             if let phone = record.phoneCountry, let billing = record.billingCountry {
-                v["phone_billing_mismatch"] = .flag(phone != billing)
+                v[F.phoneBillingMismatch] = .flag(phone != billing)
             }
-            if let kyc = record.kycStatus { v["kyc_status"] = .text(kyc) }
+            if let kyc = record.kycStatus { v[F.kycStatus] = .text(kyc) }
             if let enricher, let ip = record.signupIP {
                 let country = enricher.facts(for: ip).country
                 if country != 0 {
                     if let billing = record.billingCountry {
-                        v["signup_billing_country_mismatch"] = .flag(AddressFacts.countryCode(billing) != country)
+                        v[F.signupBillingCountryMismatch] = .flag(AddressFacts.countryCode(billing) != country)
                     }
                     if let card = record.cardCountry {
-                        v["signup_card_country_mismatch"] = .flag(AddressFacts.countryCode(card) != country)
+                        v[F.signupCardCountryMismatch] = .flag(AddressFacts.countryCode(card) != country)
                     }
                 }
             }
@@ -241,4 +241,67 @@ public struct FeatureExtractor: Sendable {
         if leading < 0 { return 1440 }
         return max(best, run + leading)  // the run at the end joins the one at the start
     }
+}
+
+/// The extractor's features by catalog index, looked up once: setting 60 features by name
+/// hashed 60 strings for every account window scored (5% of a live run's analysis thread).
+private enum F {
+    static let requests = FeatureCatalog.index(of: "requests")!
+    static let inputTokens = FeatureCatalog.index(of: "input_tokens")!
+    static let outputTokens = FeatureCatalog.index(of: "output_tokens")!
+    static let cacheReadTokens = FeatureCatalog.index(of: "cache_read_tokens")!
+    static let outputInputRatio = FeatureCatalog.index(of: "output_input_ratio")!
+    static let distinctIps = FeatureCatalog.index(of: "distinct_ips")!
+    static let distinctNetworks = FeatureCatalog.index(of: "distinct_networks")!
+    static let distinctUserAgents = FeatureCatalog.index(of: "distinct_user_agents")!
+    static let distinctApiKeys = FeatureCatalog.index(of: "distinct_api_keys")!
+    static let distinctSessions = FeatureCatalog.index(of: "distinct_sessions")!
+    static let distinctJa4 = FeatureCatalog.index(of: "distinct_ja4")!
+    static let requestsPerIp = FeatureCatalog.index(of: "requests_per_ip")!
+    static let topIpShare = FeatureCatalog.index(of: "top_ip_share")!
+    static let ipChurn = FeatureCatalog.index(of: "ip_churn")!
+    static let medianIpLifetimeMinutes = FeatureCatalog.index(of: "median_ip_lifetime_minutes")!
+    static let distinctCountries = FeatureCatalog.index(of: "distinct_countries")!
+    static let distinctAsns = FeatureCatalog.index(of: "distinct_asns")!
+    static let asnEntropy = FeatureCatalog.index(of: "asn_entropy")!
+    static let residentialProxyShare = FeatureCatalog.index(of: "residential_proxy_share")!
+    static let vpnShare = FeatureCatalog.index(of: "vpn_share")!
+    static let hostingShare = FeatureCatalog.index(of: "hosting_share")!
+    static let torShare = FeatureCatalog.index(of: "tor_share")!
+    static let impossibleTravelCount = FeatureCatalog.index(of: "impossible_travel_count")!
+    static let maxTravelSpeedKmh = FeatureCatalog.index(of: "max_travel_speed_kmh")!
+    static let localeMismatchShare = FeatureCatalog.index(of: "locale_mismatch_share")!
+    static let tunnelShare = FeatureCatalog.index(of: "tunnel_share")!
+    static let synOsMismatchShare = FeatureCatalog.index(of: "syn_os_mismatch_share")!
+    static let tlsUaMismatchShare = FeatureCatalog.index(of: "tls_ua_mismatch_share")!
+    static let relayStackShare = FeatureCatalog.index(of: "relay_stack_share")!
+    static let allowlistedShare = FeatureCatalog.index(of: "allowlisted_share")!
+    static let activeHours = FeatureCatalog.index(of: "active_hours")!
+    static let hourEntropy = FeatureCatalog.index(of: "hour_entropy")!
+    static let longestIdleGapHours = FeatureCatalog.index(of: "longest_idle_gap_hours")!
+    static let peakConcurrency = FeatureCatalog.index(of: "peak_concurrency")!
+    static let plan = FeatureCatalog.index(of: "plan")!
+    static let planWindowSaturation = FeatureCatalog.index(of: "plan_window_saturation")!
+    static let rateLimitedShare = FeatureCatalog.index(of: "rate_limited_share")!
+    static let singleTurnShare = FeatureCatalog.index(of: "single_turn_share")!
+    static let thinkingShare = FeatureCatalog.index(of: "thinking_share")!
+    static let maxTokensAtCapShare = FeatureCatalog.index(of: "max_tokens_at_cap_share")!
+    static let fixedTemperatureShare = FeatureCatalog.index(of: "fixed_temperature_share")!
+    static let newModelRushShare = FeatureCatalog.index(of: "new_model_rush_share")!
+    static let promptsAnalysed = FeatureCatalog.index(of: "prompts_analysed")!
+    static let templatedShare = FeatureCatalog.index(of: "templated_share")!
+    static let templateCount = FeatureCatalog.index(of: "template_count")!
+    static let promptsPerTemplate = FeatureCatalog.index(of: "prompts_per_template")!
+    static let taskConcentration = FeatureCatalog.index(of: "task_concentration")!
+    static let reasoningCoercionShare = FeatureCatalog.index(of: "reasoning_coercion_share")!
+    static let datasetGenerationShare = FeatureCatalog.index(of: "dataset_generation_share")!
+    static let distinctSystemPrompts = FeatureCatalog.index(of: "distinct_system_prompts")!
+    static let templateSharingAccounts = FeatureCatalog.index(of: "template_sharing_accounts")!
+    static let accountAgeDays = FeatureCatalog.index(of: "account_age_days")!
+    static let paymentFingerprintAccounts = FeatureCatalog.index(of: "payment_fingerprint_accounts")!
+    static let disposableEmail = FeatureCatalog.index(of: "disposable_email")!
+    static let phoneBillingMismatch = FeatureCatalog.index(of: "phone_billing_mismatch")!
+    static let kycStatus = FeatureCatalog.index(of: "kyc_status")!
+    static let signupBillingCountryMismatch = FeatureCatalog.index(of: "signup_billing_country_mismatch")!
+    static let signupCardCountryMismatch = FeatureCatalog.index(of: "signup_card_country_mismatch")!
 }
