@@ -116,12 +116,14 @@ struct TailBench {
 
         // Tail works through the history first (not measured).
         let store = try CaseStore(path: db)
+        /// Bytes of every stream tail's last checkpoint covers.
+        func checkpointed() -> Int64 { (try? store.tailStreams())?.reduce(0) { $0 + $1.offset } ?? 0 }
         var warmUpSeconds = 0.0
         if history.bytes > 0 {
             let t = Date()
             var lastReport = 0.0
             while true {
-                let read = (try? store.tailStreams())?.reduce(0) { $0 + $1.offset } ?? 0
+                let read = checkpointed()
                 if read >= history.bytes { break }
                 guard tail.isRunning else { throw BenchError("trawl tail stopped while reading the history") }
                 let elapsed = Date().timeIntervalSince(t)
@@ -181,7 +183,7 @@ struct TailBench {
             }
             if elapsed - lastSample >= 10 {
                 lastSample = elapsed
-                let read = ((try? store.tailStreams())?.reduce(0) { $0 + $1.offset } ?? 0) - history.bytes
+                let read = checkpointed() - history.bytes
                 samples.append(
                     Sample(
                         second: elapsed, rss: Self.rss(pid: pid), anonymous: Self.rss(pid: pid, field: "RssAnon:"), written: written,

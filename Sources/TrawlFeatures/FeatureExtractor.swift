@@ -243,8 +243,8 @@ public struct FeatureExtractor: Sendable {
     }
 }
 
-/// The extractor's features by catalog index, looked up once: setting 60 features by name
-/// hashed 60 strings for every account window scored (5% of a live run's analysis thread).
+/// The extractor's features by catalog index, looked up once: setting its 58 features by
+/// name hashed 58 strings for every account window scored (5% of a live run's analysis thread).
 private enum F {
     static let requests = FeatureCatalog.index(of: "requests")!
     static let inputTokens = FeatureCatalog.index(of: "input_tokens")!

@@ -163,7 +163,8 @@ public enum TailRunner {
 
         // Threads that read: files and folders, standard input, the capture.
         // Up to 16 reads (16 MiB) ahead of the decoding thread, which waits in turn when the
-        // analysis falls behind (`LiveIngest.undrainedLimit`): little memory then.
+        // analysis falls behind (`LiveIngest.undrainedLimit` lines or `undrainedStateLimit`
+        // states): little memory then.
         let queue = BlockingQueue<FollowedChunk>(capacity: 16)
         // Chunks pushed and not yet decoded: counted up before a push, down after decoding.
         let pending = Atomic<Int>(0)
