@@ -232,6 +232,13 @@ struct TailBench {
                     "alert delay (line written -> alert read, upper bound): p50 %.2f s, p99 %.2f s, max %.2f s over %d alerts (target p99 <= 2 s)",
                 pct(0.5), pct(0.99), d.last ?? .nan, d.count))
         say(
+            "longest delays (s after the stream's start the line was written: delay s): "
+                + delays.worst(12).map { String(format: "%.1f:%.2f", $0.written, $0.delay) }.joined(separator: " "))
+        let longest = (summary["longestSeconds"] as? [String: Double] ?? [:]).sorted { $0.key < $1.key }
+        say(
+            "tail's longest step of each kind, history included (s): "
+                + longest.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", "))
+        say(
             String(
                 format: "tail RSS: peak %.0f MB; max after 60 s in the first half %.0f MB, in the second half %.0f MB (flat when close)",
                 Double(peak) / 1e6, Double(firstHalf.max() ?? 0) / 1e6, Double(half.max() ?? 0) / 1e6))
@@ -306,6 +313,8 @@ struct TailBench {
 final class DelayLog: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [Double] = []
+    /// Per delay, when its line was written (seconds after the stream's start).
+    private var writtenAt: [Double] = []
     /// Where the stream starts: the wall time of its first line and that line's event time.
     private var origin: (wall: Int64, event: Int64, speed: Double)?
     private var warmUp = 0
@@ -328,6 +337,14 @@ final class DelayLog: @unchecked Sendable {
         // Event time back to the wall time it was written at.
         let written = o.wall + Int64(Double(trigger - o.event) / o.speed)
         values.append(Double(arrived - written) / 1000)
+        writtenAt.append(Double(written - o.wall) / 1000)
+    }
+
+    /// The `n` longest delays and when their lines were written, longest first.
+    func worst(_ n: Int) -> [(written: Double, delay: Double)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return zip(writtenAt, values).map { (written: $0, delay: $1) }.sorted { $0.delay > $1.delay }.prefix(n).map { $0 }
     }
 
     /// Alerts on the history.
