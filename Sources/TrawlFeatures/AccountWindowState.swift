@@ -183,6 +183,14 @@ public struct AccountWindowState: Sendable {
         windows[w].runningValid = true
     }
 
+    /// Calls `body` with the running state of window `w` where it lies (rebuilt first when
+    /// buckets left it). (`inout` only so that it is passed where it lies: `body` must not
+    /// change it.)
+    public mutating func withRunning<T>(window w: Int, _ body: (inout AccountDayState) throws -> T) rethrows -> T {
+        rebuild(window: w)
+        return try body(&windows[w].running)
+    }
+
     /// The running state of window `w`, rebuilt first when buckets left it.
     mutating func running(window w: Int) -> AccountDayState {
         rebuild(window: w)

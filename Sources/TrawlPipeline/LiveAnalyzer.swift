@@ -71,11 +71,23 @@ final class LiveAnalyzer {
         return p
     }
     private var phases: [String: Double] = [:]
+    /// The longest tick, checkpoint and link step (seconds).
+    private(set) var longestSeconds: [String: Double] = [:]
     private(set) var windowsScored = 0
 
     private func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
         let t0 = DispatchTime.now().uptimeNanoseconds
         defer { phases[phase, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+        return try body()
+    }
+
+    /// Runs one step of the analysis thread, keeping the longest of each kind.
+    private func step<T>(_ kind: String, _ body: () throws -> T) rethrows -> T {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        defer {
+            let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            if s > longestSeconds[kind, default: 0] { longestSeconds[kind] = s }
+        }
         return try body()
     }
 
@@ -100,7 +112,8 @@ final class LiveAnalyzer {
         if let checkpoint {
             do {
                 windows = try WindowAggregator(
-                    specs: options.windows, records: checkpoint.buckets, watermark: checkpoint.watermark, staggered: true)
+                    specs: options.windows, records: checkpoint.buckets, watermark: checkpoint.watermark, staggered: true,
+                    lanes: options.analysisThreads)
             } catch {
                 throw PipelineError(
                     .badData,
@@ -109,7 +122,7 @@ final class LiveAnalyzer {
         } else {
             // Staggered: accounts cross bucket boundaries at different moments, so the work of
             // sealing buckets and rebuilding windows is spread over each bucket.
-            windows = WindowAggregator(specs: options.windows, staggered: true)
+            windows = WindowAggregator(specs: options.windows, staggered: true, lanes: options.analysisThreads)
         }
         levels = try store.tailAlertLevels(kind: .account)
         clusterLevels = try store.tailAlertLevels(kind: .cluster)
@@ -128,7 +141,7 @@ final class LiveAnalyzer {
         liveConnections = connections as? LiveConnectionIndex
         // Model launches and shared templates over what the windows hold.
         let longest = windows.specs.count - 1
-        for id in Array(windows.accountIDs) {
+        for id in windows.accountIDs {
             if let s = windows.running(id, window: longest) { extractor.modelLaunches.add(s) }
         }
         rebuildTemplateSharing()
@@ -142,8 +155,10 @@ final class LiveAnalyzer {
     /// Moves what was added into the windows and scores the accounts that changed.
     /// - Throws: `PipelineError` (I/O) when the case store cannot be written.
     func tick(now: Date) throws {
-        timed("windows") { slide() }
-        try timed("score") { try evaluate(windows.takeChanged(), now: now) }
+        try step("tick") {
+            timed("windows") { slide() }
+            try timed("score") { try evaluate(windows.takeChanged(), now: now) }
+        }
     }
 
     /// Drains what was decoded into the windows and slides them to the watermark.
@@ -216,46 +231,55 @@ final class LiveAnalyzer {
                 if let (prompts, org) = held ?? nil { extractor.templateSharing.add(prompts, accountID: id, orgHash: org) }
             }
         }
-        var raised: [(result: (features: AccountDayFeatures, assessment: Assessment), window: Int, previous: Int, band: Int)] = []
-        var rearmed: [String] = []
-        for id in changed {
+        // Each account on its lane's thread: the score alone on every window (the explanation
+        // is made only for an alert); a window holding as many requests as the shorter one
+        // before it holds the same requests, so its score is that one's.
+        let extractor = self.extractor
+        let rules = context.rules
+        let levelsNow = levels
+        let (bandEdges, alertThreshold, rearmUnder) = (bands, threshold, rearmBelow)
+        let windowCount = windows.specs.count
+        let outcomes = windows.mapAccounts(changed) { id, account -> AccountOutcome in
             let key = AccountDayKey(accountID: id, day: day)
-            // The score alone on every window (the explanation is made only for an alert); a
-            // window holding as many requests as the shorter one before it holds the same
-            // requests, so its score is that one's.
-            var best: (score: Double, window: Int)?
+            var outcome = AccountOutcome()
             var previousWindow: (requests: Int, score: Double)?
-            for w in windows.specs.indices {
+            for w in 0..<windowCount {
                 let reuse = previousWindow
-                guard
-                    let (requests, score) = windows.withRunning(
-                        id, window: w,
-                        { (state: inout AccountDayState) -> (Int, Double) in
-                            if let reuse, reuse.requests == state.requests { return (reuse.requests, reuse.score) }
-                            let f = self.extractor.features(for: key, state: state, withEvidence: false)
-                            return (state.requests, self.context.rules.score(f.features))
-                        }), requests > 0
-                else { continue }
-                if !(previousWindow?.requests == requests) { windowsScored += 1 }
+                let (requests, score) = account.withRunning(window: w) { (state: inout AccountDayState) -> (Int, Double) in
+                    if let reuse, reuse.requests == state.requests { return (reuse.requests, reuse.score) }
+                    let f = extractor.features(for: key, state: state, withEvidence: false)
+                    return (state.requests, rules.score(f.features))
+                }
+                guard requests > 0 else { continue }
+                if !(previousWindow?.requests == requests) { outcome.scored += 1 }
                 previousWindow = (requests, score)
                 // Ties go to the longer window (later in the list).
-                if best == nil || score >= best!.score { best = (score, w) }
+                if outcome.best == nil || score >= outcome.best!.score { outcome.best = (score, w) }
             }
-            guard let best else {
+            guard let best = outcome.best else { return outcome }
+            let band = bandEdges.filter { best.score >= $0 }.count
+            let previous = levelsNow[id]?.band ?? 0
+            if band > previous {
+                var f = account.withRunning(window: best.window) { extractor.features(for: key, state: $0) }
+                let assessment = rules.assess(f, threshold: alertThreshold)
+                if !assessment.flagged { f.evidence.promptSamples = nil }
+                outcome.raised = ((f, assessment), best.window, previous, band)
+            } else if previous > 0 && best.score < rearmUnder {
+                outcome.rearm = true
+            }
+            return outcome
+        }
+        var raised: [(result: (features: AccountDayFeatures, assessment: Assessment), window: Int, previous: Int, band: Int)] = []
+        var rearmed: [String] = []
+        for (id, outcome) in zip(changed, outcomes) {
+            guard let outcome, let best = outcome.best else {
                 scores[id] = nil
                 continue
             }
-            let band = band(of: best.score)
-            scores[id] = Score(score: best.score, window: best.window, band: band)
-            let previous = levels[id]?.band ?? 0
-            if band > previous {
-                var f = extractor.features(for: key, state: windows.running(id, window: best.window)!)
-                let assessment = context.rules.assess(f, threshold: threshold)
-                if !assessment.flagged { f.evidence.promptSamples = nil }
-                raised.append(((f, assessment), best.window, previous, band))
-            } else if previous > 0 && best.score < rearmBelow {
-                rearmed.append(id)
-            }
+            windowsScored += outcome.scored
+            scores[id] = Score(score: best.score, window: best.window, band: band(of: best.score))
+            if let r = outcome.raised { raised.append(r) }
+            if outcome.rearm { rearmed.append(id) }
         }
         for id in rearmed {
             levels[id] = nil
@@ -285,6 +309,18 @@ final class LiveAnalyzer {
         }
     }
 
+    /// What scoring one account on its lane found.
+    private struct AccountOutcome: Sendable {
+        /// The highest score and its window (`nil`: no window holds a request).
+        var best: (score: Double, window: Int)?
+        /// Windows scored (not counting those that reused a shorter one's score).
+        var scored = 0
+        /// An alert to raise: the account went up a band.
+        var raised: (result: (features: AccountDayFeatures, assessment: Assessment), window: Int, previous: Int, band: Int)?
+        /// Re-armed: its score fell well under the threshold.
+        var rearm = false
+    }
+
     private func storeWrite<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch {
             throw PipelineError(.io, "\(options.databasePath): \(error)")
@@ -298,7 +334,7 @@ final class LiveAnalyzer {
         guard context.prompts != nil else { return }
         var sharing = TemplateSharingIndex()
         let longest = windows.specs.count - 1
-        for id in Array(windows.accountIDs) {
+        for id in windows.accountIDs {
             if let s = windows.running(id, window: longest), let p = s.prompts { sharing.add(p, accountID: id, orgHash: s.orgHash) }
         }
         extractor.templateSharing = sharing
@@ -307,14 +343,14 @@ final class LiveAnalyzer {
     /// Refreshes what needs every account: shared templates (and the scores of every account
     /// with templates, as others may have come to share them), and linking when a linker is set.
     func link(now: Date) throws {
-        try timed("link") { try linkNow(now: now) }
+        try step("link") { try timed("link") { try linkNow(now: now) } }
     }
 
     private func linkNow(now: Date) throws {
         rebuildTemplateSharing()
         if context.prompts != nil {
             let longest = windows.specs.count - 1
-            let holders = Array(windows.accountIDs).filter { windows.running($0, window: longest)?.prompts != nil }.sorted()
+            let holders = windows.accountIDs.filter { windows.running($0, window: longest)?.prompts != nil }.sorted()
             try evaluate(holders, now: now)
         }
         try collectLinking(now: now)
@@ -327,12 +363,16 @@ final class LiveAnalyzer {
         var memberScores: [MemberScore] = []
         artifacts.reserveCapacity(windows.accountCount)
         memberScores.reserveCapacity(windows.accountCount)
-        for id in windows.accountIDs.sorted() {
-            let taken = windows.withRunning(id, window: longest) { (s: inout AccountDayState) -> AccountArtifacts in
+        let ids = windows.accountIDs.sorted()
+        let registry = self.registry
+        let taken = windows.mapAccounts(ids) { id, account in
+            account.withRunning(window: longest) { (s: inout AccountDayState) -> AccountArtifacts in
                 var collector = ArtifactCollector(accountID: id)
                 collector.add(s, day: day)
                 return collector.finish(record: registry.accounts[id])
             }
+        }
+        for (id, taken) in zip(ids, taken) {
             guard let taken else { continue }
             artifacts.append(taken)
             let score = scores[id]?.score ?? 0
@@ -383,7 +423,7 @@ final class LiveAnalyzer {
 
     /// Saves the positions and the changed buckets in one transaction (call right after `tick`).
     func checkpoint(now: Date) throws {
-        try timed("checkpoint") { try saveCheckpoint(now: now) }
+        try step("checkpoint") { try timed("checkpoint") { try saveCheckpoint(now: now) } }
     }
 
     private func saveCheckpoint(now: Date) throws {
@@ -444,6 +484,6 @@ final class LiveAnalyzer {
 
     /// Forgets scores of accounts no longer in any window.
     func pruneScores() {
-        for id in Array(scores.keys) where !windows.accountIDs.contains(id) { scores[id] = nil }
+        for id in Array(scores.keys) where !windows.holds(id) { scores[id] = nil }
     }
 }

@@ -25,6 +25,9 @@ public struct TailOptions: Sendable {
     public var fromStart = false
     /// Seconds between scoring the accounts that changed.
     public var evaluateEvery = 0.25
+    /// Threads that apply each tick's requests to the windows and score the accounts that
+    /// changed; the accounts are split among them (results do not depend on their number).
+    public var analysisThreads = min(4, ProcessInfo.processInfo.activeProcessorCount)
     /// Seconds between checkpoints (one is also written when the run stops).
     public var checkpointEvery = 10.0
     /// Link the accounts of the longest window into reseller clusters every `linkEvery`

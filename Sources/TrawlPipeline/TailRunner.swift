@@ -35,6 +35,10 @@ public struct TailSummary: Sendable, Codable {
     /// Seconds of the analysis thread per phase: decode (decoding and accumulating),
     /// windows (moving state into the windows), score, record (alerts' cases), checkpoint, link.
     public var phaseSeconds: [String: Double] = [:]
+    /// The longest single step of the analysis thread, in seconds: `tick` (drain, windows,
+    /// scoring, alerts), `checkpoint` (taking the changed buckets), `link` (taking the
+    /// linking artifacts). A step holds up every alert of the requests that arrive during it.
+    public var longestSeconds: [String: Double] = [:]
     /// Account windows scored.
     public var windowsScored = 0
     /// Connections a live capture reported (held for joins at the end).
@@ -329,6 +333,7 @@ public enum TailRunner {
             accounts: analyzer.windows.accountCount, seconds: seconds(), peakRSSBytes: peakResidentBytes())
         summary.badByReason = analyzer.badLinesByReason
         summary.phaseSeconds = analyzer.phaseSeconds
+        summary.longestSeconds = analyzer.longestSeconds
         summary.windowsScored = analyzer.windowsScored
         summary.capturedConnections = connections?.count ?? 0
         summary.clusters = analyzer.clusters.count

@@ -82,6 +82,12 @@ struct TailCommand: ParsableCommand {
     @Option(help: "Seconds between linking runs over the longest window (reseller clusters, in the background).")
     var linkEvery = 60.0
 
+    @Option(
+        help: ArgumentHelp(
+            "Threads that move requests into the windows and score them, the accounts split among them (default: one per core, at most 4).",
+            valueName: "N"))
+    var analysisThreads: Int?
+
     @Flag(help: "Do not link accounts into clusters: no cluster cases or cluster alerts.")
     var noLink = false
 
@@ -118,6 +124,7 @@ struct TailCommand: ParsableCommand {
             throw ValidationError("\(name) must be a positive number of seconds")
         }
         if keepSamples < 0 { throw ValidationError("--keep-samples must be 0 or more") }
+        if let n = analysisThreads, !(1...64).contains(n) { throw ValidationError("--analysis-threads must be between 1 and 64") }
         if sources.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be given once") }
         if filter != nil && interface == nil { throw ValidationError("--filter applies to a capture: give --interface too") }
         if summaryJson && alerts == "-" { throw ValidationError("--summary-json and --alerts - would share standard output") }
@@ -138,6 +145,7 @@ struct TailCommand: ParsableCommand {
         options.fromStart = fromStart
         options.checkpointEvery = checkpointEvery
         options.evaluateEvery = evaluateEvery
+        if let analysisThreads { options.analysisThreads = analysisThreads }
         options.linkEvery = linkEvery
         options.link = !noLink
         options.stopWhenIdle = stopWhenIdle
