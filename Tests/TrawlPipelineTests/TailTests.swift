@@ -304,7 +304,10 @@ func requestsInCheckpoint(_ store: CaseStore) throws -> [String: Int] {
 
 /// The analysis in process: alerts climb band by band, and a resumed run remembers them.
 @Suite struct TailAlertTests {
-    @Test func alertsOncePerEscalationAndNotAgainAfterARestart() throws {
+    /// With one analysis thread and with three (accounts split over lanes), and a restart
+    /// with the other number.
+    @Test(arguments: [1, 3])
+    func alertsOncePerEscalationAndNotAgainAfterARestart(analysisThreads: Int) throws {
         let dir = try TemporaryDirectory("trawl-tail-alerts")
         defer { dir.remove() }
         let log = dir.file("api.log")
@@ -316,6 +319,7 @@ func requestsInCheckpoint(_ store: CaseStore) throws -> [String: Int] {
         options.fromStart = true
         options.stopWhenIdle = 0.5
         options.evaluateEvery = 0.05
+        options.analysisThreads = analysisThreads
         let first = try TailRunner.run(options)
         func alerts() throws -> [AlertLine] {
             try String(contentsOfFile: dir.file("alerts.jsonl"), encoding: .utf8).split(separator: "\n").map {
@@ -340,6 +344,7 @@ func requestsInCheckpoint(_ store: CaseStore) throws -> [String: Int] {
         // (a run that forgot its alerts would raise them anew).
         let more = handMadeDay("2026-11-21").split(separator: "\n").filter { $0.contains("acct-pool") }.suffix(8).map(String.init)
         try append(more[...], to: log)
+        options.analysisThreads = 4 - analysisThreads
         let second = try TailRunner.run(options)
         #expect(second.resumed)
         #expect(second.lines == 8)
