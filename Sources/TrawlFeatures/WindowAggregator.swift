@@ -62,8 +62,8 @@ public struct WindowAggregator: Sendable {
     public private(set) var watermark: Timestamp = .min
     /// The accounts, split among lanes by a hash of their id. Applying, sliding, taking a
     /// checkpoint's buckets and `mapAccounts` run one thread per lane: every account's
-    /// windows are its own, so lanes share nothing but the watermark, and a run's results do
-    /// not depend on their number.
+    /// windows are its own, so lanes change nothing they share (they read the specs and the
+    /// watermark, set before they start), and a run's results do not depend on their number.
     var lanes: [Lane]
     /// The watermark the windows were last slid at (each account keeps the finest bucket it
     /// was slid to).
@@ -116,9 +116,16 @@ public struct WindowAggregator: Sendable {
             // States are moved out, not copied (a copy retains every array a state holds).
             var items: [(state: AccountDayState, accountID: String, phase: Int64, period: Int64)] = []
             swap(&items, &inbox)
+            // In the order the partition held them (the inbox took them from its end): merges
+            // past a top-k summary's capacity depend on the order.
+            items.reverse()
             while let item = items.popLast() { apply(item.state, accountID: item.accountID, phase: item.phase, period: item.period, shape) }
-            swap(&items, &inbox)  // keeps the capacity
+            // The capacity is kept for the next tick, unless a catch-up's drain made it large
+            // (a state is about 1 KB inline).
+            if items.capacity <= Self.inboxKept { swap(&items, &inbox) }
         }
+
+        static let inboxKept = 4096
 
         /// Slides the windows of every account whose finest bucket at the watermark is past
         /// the one it was last slid to; forgets those left with nothing.
@@ -213,9 +220,11 @@ public struct WindowAggregator: Sendable {
 
     @inline(__always) private func lane(of accountID: String) -> Int { lanes.count == 1 ? 0 : place(accountID).lane }
 
-    /// Runs `body` on every lane where it lies, a thread per lane when there are several.
-    private mutating func eachLane<T: Sendable>(_ body: @Sendable (Int, inout Lane) -> T) -> [T] {
+    /// Runs `body` on every lane where it lies, a thread per lane when there are several
+    /// and `work` (items to handle) makes the threads worth waking.
+    private mutating func eachLane<T: Sendable>(work: Int = .max, _ body: @Sendable (Int, inout Lane) -> T) -> [T] {
         if lanes.count == 1 { return [body(0, &lanes[0])] }
+        if work < Self.parallelWork { return lanes.indices.map { body($0, &lanes[$0]) } }
         var results = [T?](repeating: nil, count: lanes.count)
         lanes.withUnsafeMutableBufferPointer { lanes in
             results.withUnsafeMutableBufferPointer { results in
@@ -226,6 +235,9 @@ public struct WindowAggregator: Sendable {
         }
         return results.map { $0! }
     }
+
+    /// Fewer items than this are handled on the calling thread.
+    static let parallelWork = 64
 
     /// Restores the windows from a checkpoint's buckets. Buckets of windows not in `specs`
     /// (the run's `--window` changed) and buckets already out of their window are skipped.
@@ -267,7 +279,8 @@ public struct WindowAggregator: Sendable {
 
     /// Every account's windows (for tests).
     var accounts: [String: AccountWindowState] {
-        lanes.reduce(into: [:]) { all, lane in all.merge(lane.accounts) { a, _ in a } }
+        if lanes.count == 1 { return lanes[0].accounts }
+        return lanes.reduce(into: [:]) { all, lane in all.merge(lane.accounts) { a, _ in a } }
     }
 
     /// Requests older than every window when they arrived (not counted anywhere).
@@ -293,7 +306,7 @@ public struct WindowAggregator: Sendable {
             lanes[l].inbox.append((state, key.accountID, phase, Int64(key.day)))
         }
         let shape = self.shape
-        _ = eachLane { $1.applyInbox(shape) }
+        _ = eachLane(work: lanes.reduce(0) { $0 + $1.inbox.count }) { $1.applyInbox(shape) }
     }
 
     /// Adds the state of one account's requests in one period.
@@ -346,7 +359,7 @@ public struct WindowAggregator: Sendable {
     public mutating func mapAccounts<T: Sendable>(_ ids: [String], _ body: @Sendable (String, inout AccountWindowState) -> T) -> [T?] {
         var byLane = [[Int]](repeating: [], count: lanes.count)
         for (n, id) in ids.enumerated() { byLane[lane(of: id)].append(n) }
-        let parts = eachLane { [byLane] l, lane -> [(Int, T)] in
+        let parts = eachLane(work: ids.count) { [byLane] l, lane -> [(Int, T)] in
             var out: [(Int, T)] = []
             out.reserveCapacity(byLane[l].count)
             for n in byLane[l] {

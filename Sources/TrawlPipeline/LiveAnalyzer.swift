@@ -7,10 +7,12 @@ import TrawlLink
 import TrawlModel
 import TrawlRules
 
-/// The analysis half of a live run, on one thread: at each tick it drains what its
+/// The analysis half of a live run, driven by one thread: at each tick it drains what its
 /// `LiveIngest` decoded (on the decoding thread) into the sliding windows, scores the
 /// accounts that changed on every window, raises alerts on escalation, records their cases,
-/// and saves checkpoints.
+/// and saves checkpoints. Moving states into the windows, sliding and scoring run on a
+/// thread per lane of the windows (`TailOptions.analysisThreads`); alerts, cases and
+/// checkpoints are written by the driving thread, in account order.
 ///
 /// Everything a checkpoint stores is consistent: it is taken right after a tick, when every
 /// chunk drained is in the windows and the positions are those after the last chunk drained.
@@ -71,13 +73,23 @@ final class LiveAnalyzer {
         return p
     }
     private var phases: [String: Double] = [:]
-    /// The longest tick, checkpoint and link step (seconds).
-    private(set) var longestSeconds: [String: Double] = [:]
+    /// The longest tick, checkpoint and link step, and the longest of each phase (seconds);
+    /// `checkpoint.write` is the longest checkpoint transaction (on its own thread).
+    var longestSeconds: [String: Double] {
+        var l = longest
+        l["checkpoint.write"] = checkpointWriteLongest.value.withLock { $0 }
+        return l
+    }
+    private var longest: [String: Double] = [:]
     private(set) var windowsScored = 0
 
     private func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        defer { phases[phase, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+        defer {
+            let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            phases[phase, default: 0] += s
+            if s > longest[phase, default: 0] { longest[phase] = s }
+        }
         return try body()
     }
 
@@ -86,7 +98,7 @@ final class LiveAnalyzer {
         let t0 = DispatchTime.now().uptimeNanoseconds
         defer {
             let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            if s > longestSeconds[kind, default: 0] { longestSeconds[kind] = s }
+            if s > longest[kind, default: 0] { longest[kind] = s }
         }
         return try body()
     }
@@ -234,40 +246,44 @@ final class LiveAnalyzer {
         // Each account on its lane's thread: the score alone on every window (the explanation
         // is made only for an alert); a window holding as many requests as the shorter one
         // before it holds the same requests, so its score is that one's.
-        let extractor = self.extractor
-        let rules = context.rules
-        let levelsNow = levels
-        let (bandEdges, alertThreshold, rearmUnder) = (bands, threshold, rearmBelow)
-        let windowCount = windows.specs.count
-        let outcomes = windows.mapAccounts(changed) { id, account -> AccountOutcome in
-            let key = AccountDayKey(accountID: id, day: day)
-            var outcome = AccountOutcome()
-            var previousWindow: (requests: Int, score: Double)?
-            for w in 0..<windowCount {
-                let reuse = previousWindow
-                let (requests, score) = account.withRunning(window: w) { (state: inout AccountDayState) -> (Int, Double) in
-                    if let reuse, reuse.requests == state.requests { return (reuse.requests, reuse.score) }
-                    let f = extractor.features(for: key, state: state, withEvidence: false)
-                    return (state.requests, rules.score(f.features))
+        // (The copies end with the block: `levels` is changed below.)
+        let outcomes: [AccountOutcome?]
+        do {
+            let extractor = self.extractor
+            let rules = context.rules
+            let levelsNow = levels
+            let (bandEdges, alertThreshold, rearmUnder) = (bands, threshold, rearmBelow)
+            let windowCount = windows.specs.count
+            outcomes = windows.mapAccounts(changed) { id, account -> AccountOutcome in
+                let key = AccountDayKey(accountID: id, day: day)
+                var outcome = AccountOutcome()
+                var previousWindow: (requests: Int, score: Double)?
+                for w in 0..<windowCount {
+                    let reuse = previousWindow
+                    let (requests, score) = account.withRunning(window: w) { (state: inout AccountDayState) -> (Int, Double) in
+                        if let reuse, reuse.requests == state.requests { return (reuse.requests, reuse.score) }
+                        let f = extractor.features(for: key, state: state, withEvidence: false)
+                        return (state.requests, rules.score(f.features))
+                    }
+                    guard requests > 0 else { continue }
+                    if !(previousWindow?.requests == requests) { outcome.scored += 1 }
+                    previousWindow = (requests, score)
+                    // Ties go to the longer window (later in the list).
+                    if outcome.best == nil || score >= outcome.best!.score { outcome.best = (score, w) }
                 }
-                guard requests > 0 else { continue }
-                if !(previousWindow?.requests == requests) { outcome.scored += 1 }
-                previousWindow = (requests, score)
-                // Ties go to the longer window (later in the list).
-                if outcome.best == nil || score >= outcome.best!.score { outcome.best = (score, w) }
+                guard let best = outcome.best else { return outcome }
+                let band = bandEdges.filter { best.score >= $0 }.count
+                let previous = levelsNow[id]?.band ?? 0
+                if band > previous {
+                    var f = account.withRunning(window: best.window) { extractor.features(for: key, state: $0) }
+                    let assessment = rules.assess(f, threshold: alertThreshold)
+                    if !assessment.flagged { f.evidence.promptSamples = nil }
+                    outcome.raised = ((f, assessment), best.window, previous, band)
+                } else if previous > 0 && best.score < rearmUnder {
+                    outcome.rearm = true
+                }
+                return outcome
             }
-            guard let best = outcome.best else { return outcome }
-            let band = bandEdges.filter { best.score >= $0 }.count
-            let previous = levelsNow[id]?.band ?? 0
-            if band > previous {
-                var f = account.withRunning(window: best.window) { extractor.features(for: key, state: $0) }
-                let assessment = rules.assess(f, threshold: alertThreshold)
-                if !assessment.flagged { f.evidence.promptSamples = nil }
-                outcome.raised = ((f, assessment), best.window, previous, band)
-            } else if previous > 0 && best.score < rearmUnder {
-                outcome.rearm = true
-            }
-            return outcome
         }
         var raised: [(result: (features: AccountDayFeatures, assessment: Assessment), window: Int, previous: Int, band: Int)] = []
         var rearmed: [String] = []
@@ -440,8 +456,12 @@ final class LiveAnalyzer {
         try finishCheckpoint()
         let store = self.store
         let failure = checkpointFailure
+        let longestWrite = checkpointWriteLongest
         checkpointQueue.async {
+            let t0 = DispatchTime.now().uptimeNanoseconds
             do { try store.saveTailCheckpoint(checkpoint, at: now) } catch { failure.value.withLock { $0 = "\(error)" } }
+            let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            longestWrite.value.withLock { $0 = max($0, s) }
         }
         checkpoints += 1
     }
@@ -449,6 +469,8 @@ final class LiveAnalyzer {
     private let checkpointQueue = DispatchQueue(label: "trawl.tail.checkpoint")
     private final class FailureBox: Sendable { let value = Mutex<String?>(nil) }
     private let checkpointFailure = FailureBox()
+    private final class SecondsBox: Sendable { let value = Mutex<Double>(0) }
+    private let checkpointWriteLongest = SecondsBox()
 
     /// Waits for the checkpoint being written; throws when it (or an earlier one) failed.
     func finishCheckpoint() throws {

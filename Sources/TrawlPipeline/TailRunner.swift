@@ -35,9 +35,10 @@ public struct TailSummary: Sendable, Codable {
     /// Seconds of the analysis thread per phase: decode (decoding and accumulating),
     /// windows (moving state into the windows), score, record (alerts' cases), checkpoint, link.
     public var phaseSeconds: [String: Double] = [:]
-    /// The longest single step of the analysis thread, in seconds: `tick` (drain, windows,
-    /// scoring, alerts), `checkpoint` (taking the changed buckets), `link` (taking the
-    /// linking artifacts). A step holds up every alert of the requests that arrive during it.
+    /// The longest single step of the analysis, in seconds: `tick` (drain, windows,
+    /// scoring, alerts), `checkpoint` (waiting for the previous one to be written, taking
+    /// the changed buckets), `link` (template sharing, rescoring template holders, taking
+    /// the linking artifacts). A step holds up every alert of the requests that arrive during it.
     public var longestSeconds: [String: Double] = [:]
     /// Account windows scored.
     public var windowsScored = 0
@@ -245,7 +246,7 @@ public enum TailRunner {
         }
 
         // The decoding thread: decodes what the readers queue while the analysis scores what
-        // it drained before (the two take a core each).
+        // it drained before (on this thread and the lanes' threads).
         let ingest = analyzer.ingest
         let decoderStop = Atomic<Bool>(false)
         // When the last chunk with lines was decoded (nanoseconds of uptime).
