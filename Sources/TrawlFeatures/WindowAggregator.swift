@@ -212,13 +212,14 @@ public struct WindowAggregator: Sendable {
     @inline(__always) private func place(_ accountID: String) -> (phase: Int64, lane: Int) {
         guard staggered || lanes.count > 1 else { return (0, 0) }
         let h = stableHash(accountID)
-        return (
-            staggered ? WindowSpec.phase(accountHash: h, periodMillis: periodMillis) : 0,
-            lanes.count == 1 ? 0 : Int(mix64(h ^ 0x1A9E_5EED_0F_7A11) % UInt64(lanes.count))
-        )
+        return (staggered ? WindowSpec.phase(accountHash: h, periodMillis: periodMillis) : 0, lane(hash: h))
     }
 
-    @inline(__always) private func lane(of accountID: String) -> Int { lanes.count == 1 ? 0 : place(accountID).lane }
+    @inline(__always) private func lane(hash h: UInt64) -> Int {
+        lanes.count == 1 ? 0 : Int(mix64(h ^ 0x1A9E_5EED_0F_7A11) % UInt64(lanes.count))
+    }
+
+    @inline(__always) private func lane(of accountID: String) -> Int { lanes.count == 1 ? 0 : lane(hash: stableHash(accountID)) }
 
     /// Runs `body` on every lane where it lies, a thread per lane when there are several
     /// and `work` (items to handle) makes the threads worth waking.

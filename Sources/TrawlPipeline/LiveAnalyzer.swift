@@ -83,22 +83,13 @@ final class LiveAnalyzer {
     private var longest: [String: Double] = [:]
     private(set) var windowsScored = 0
 
-    private func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+    /// Runs `body`, keeping its longest run and (when `summed`) its total under `phase`.
+    private func timed<T>(_ phase: String, summed: Bool = true, _ body: () throws -> T) rethrows -> T {
         let t0 = DispatchTime.now().uptimeNanoseconds
         defer {
             let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            phases[phase, default: 0] += s
+            if summed { phases[phase, default: 0] += s }
             if s > longest[phase, default: 0] { longest[phase] = s }
-        }
-        return try body()
-    }
-
-    /// Runs one step of the analysis thread, keeping the longest of each kind.
-    private func step<T>(_ kind: String, _ body: () throws -> T) rethrows -> T {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        defer {
-            let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            if s > longest[kind, default: 0] { longest[kind] = s }
         }
         return try body()
     }
@@ -167,7 +158,7 @@ final class LiveAnalyzer {
     /// Moves what was added into the windows and scores the accounts that changed.
     /// - Throws: `PipelineError` (I/O) when the case store cannot be written.
     func tick(now: Date) throws {
-        try step("tick") {
+        try timed("tick", summed: false) {
             timed("windows") { slide() }
             try timed("score") { try evaluate(windows.takeChanged(), now: now) }
         }
@@ -229,7 +220,10 @@ final class LiveAnalyzer {
     var badLinesByReason: [String: Int] { tally.countsByKey }
 
     /// The alert band of a score (0: under the threshold).
-    func band(of score: Double) -> Int { bands.filter { score >= $0 }.count }
+    func band(of score: Double) -> Int { Self.band(of: score, edges: bands) }
+
+    /// The alert band of a score: how many of the bands' lower `edges` it reaches.
+    static func band(of score: Double, edges: [Double]) -> Int { edges.filter { score >= $0 }.count }
 
     private func evaluate(_ changed: [String], now: Date) throws {
         guard !changed.isEmpty, windows.watermark != .min else { return }
@@ -272,7 +266,8 @@ final class LiveAnalyzer {
                     if outcome.best == nil || score >= outcome.best!.score { outcome.best = (score, w) }
                 }
                 guard let best = outcome.best else { return outcome }
-                let band = bandEdges.filter { best.score >= $0 }.count
+                let band = LiveAnalyzer.band(of: best.score, edges: bandEdges)
+                outcome.band = band
                 let previous = levelsNow[id]?.band ?? 0
                 if band > previous {
                     var f = account.withRunning(window: best.window) { extractor.features(for: key, state: $0) }
@@ -293,7 +288,7 @@ final class LiveAnalyzer {
                 continue
             }
             windowsScored += outcome.scored
-            scores[id] = Score(score: best.score, window: best.window, band: band(of: best.score))
+            scores[id] = Score(score: best.score, window: best.window, band: outcome.band)
             if let r = outcome.raised { raised.append(r) }
             if outcome.rearm { rearmed.append(id) }
         }
@@ -329,6 +324,8 @@ final class LiveAnalyzer {
     private struct AccountOutcome: Sendable {
         /// The highest score and its window (`nil`: no window holds a request).
         var best: (score: Double, window: Int)?
+        /// The alert band of the best score.
+        var band = 0
         /// Windows scored (not counting those that reused a shorter one's score).
         var scored = 0
         /// An alert to raise: the account went up a band.
@@ -359,7 +356,7 @@ final class LiveAnalyzer {
     /// Refreshes what needs every account: shared templates (and the scores of every account
     /// with templates, as others may have come to share them), and linking when a linker is set.
     func link(now: Date) throws {
-        try step("link") { try timed("link") { try linkNow(now: now) } }
+        try timed("link") { try linkNow(now: now) }
     }
 
     private func linkNow(now: Date) throws {
@@ -439,7 +436,7 @@ final class LiveAnalyzer {
 
     /// Saves the positions and the changed buckets in one transaction (call right after `tick`).
     func checkpoint(now: Date) throws {
-        try step("checkpoint") { try timed("checkpoint") { try saveCheckpoint(now: now) } }
+        try timed("checkpoint") { try saveCheckpoint(now: now) }
     }
 
     private func saveCheckpoint(now: Date) throws {

@@ -38,7 +38,9 @@ public struct TailSummary: Sendable, Codable {
     /// The longest single step of the analysis, in seconds: `tick` (drain, windows,
     /// scoring, alerts), `checkpoint` (waiting for the previous one to be written, taking
     /// the changed buckets), `link` (template sharing, rescoring template holders, taking
-    /// the linking artifacts). A step holds up every alert of the requests that arrive during it.
+    /// the linking artifacts), the longest of each phase of `phaseSeconds`, and
+    /// `checkpoint.write` (a checkpoint's transaction, on its own thread). A step holds up
+    /// every alert of the requests that arrive during it.
     public var longestSeconds: [String: Double] = [:]
     /// Account windows scored.
     public var windowsScored = 0
