@@ -386,11 +386,13 @@ public struct WindowAggregator: Sendable {
         let specs = self.specs
         var byAccount = eachLane { $1.checkpointChanges(specs) }.flatMap { $0 }
         byAccount.sort { $0.accountID < $1.accountID }
+        let records = byAccount.flatMap(\.records)
+        // Nothing read yet: no window has a first bucket (and `watermark - …` would overflow).
+        guard watermark != .min else { return (records, []) }
         // Staggered, the earliest first bucket of any phase (an account's is this one or the
         // next): stored buckets that no window holds any more are skipped when restored.
         let earliest = staggered ? watermark - (periodMillis - 1) : watermark
-        let keep = watermark == .min ? [] : specs.map { WindowStart(spanMillis: $0.spanMillis, bucket: $0.firstBucket(at: earliest)) }
-        return (byAccount.flatMap(\.records), keep)
+        return (records, specs.map { WindowStart(spanMillis: $0.spanMillis, bucket: $0.firstBucket(at: earliest)) })
     }
 
     @inline(__always) static func bucket(_ ts: Timestamp, _ millis: Int64) -> Int64 {

@@ -154,6 +154,17 @@ extension Result {
         #expect(windows.accountCount == 1)
     }
 
+    /// A checkpoint before any request (a live run on an empty log) holds nothing; staggered
+    /// windows computed their earliest bucket from the empty watermark and trapped.
+    @Test(arguments: [false, true])
+    func aCheckpointBeforeAnyRequestIsEmpty(staggered: Bool) {
+        var windows = WindowAggregator(specs: Self.specs, staggered: staggered, lanes: 2)
+        windows.advance()
+        let changes = windows.checkpointChanges()
+        #expect(changes.buckets.isEmpty && changes.keepFrom.isEmpty)
+        #expect(windows.watermark == .min && windows.accountCount == 0)
+    }
+
     /// A checkpoint's buckets rebuild the same windows; only changed buckets are written again.
     @Test(arguments: [false, true])
     func checkpointRebuildsTheSameWindows(staggered: Bool) throws {
