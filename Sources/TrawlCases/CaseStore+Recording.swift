@@ -39,9 +39,30 @@ extension CaseStore {
         // Checked before anything is written, in result order, so the first bad result
         // is the one reported.
         for (index, result) in results.enumerated() { try PreparedDay.validate(result, index: index) }
-        let accounts = results.map { StorageFormat.text($0.assessment.accountID) }
-        let dayTexts = results.map { StorageFormat.day($0.assessment.day) }
-        let order = results.indices.sorted { a, b in
+        let subjects = results.map { (accountID: $0.assessment.accountID, day: $0.assessment.day) }
+        return try record(runID: runID, subjects: subjects, at: at) { indices in indices.map { results[$0] } }.outcome
+    }
+
+    /// Scores and stores a run's account days in one pass, as `record(runID:results:at:)`
+    /// does with results made beforehand.
+    ///
+    /// `results` is called on background threads, concurrently, while this thread writes
+    /// what they made before: scoring and SQLite then overlap instead of taking turns.
+    /// Each call is given indices into `subjects` — every index once in all, every day of
+    /// an account in the same call, accounts in byte order and days in order — and
+    /// returns their results in that order.
+    ///
+    /// - Returns: What changed, and every result in account and day order.
+    /// - Throws: As `record(runID:results:at:)`, and `.invalidInput` when `results`
+    ///   returns another account day than asked, or another number of results (`results[i]`
+    ///   in messages is `subjects[i]`).
+    public func record(
+        runID: Int64, subjects: [(accountID: String, day: Int32)], at: Date,
+        results make: @escaping @Sendable (_ indices: [Int]) -> [(features: AccountDayFeatures, assessment: Assessment)]
+    ) throws -> (outcome: RecordOutcome, results: [(features: AccountDayFeatures, assessment: Assessment)]) {
+        let accounts = subjects.map { StorageFormat.text($0.accountID) }
+        let dayTexts = subjects.map { StorageFormat.day($0.day) }
+        let order = subjects.indices.sorted { a, b in
             StorageFormat.same(accounts[a], accounts[b])
                 ? StorageFormat.precedes(dayTexts[a], dayTexts[b]) : StorageFormat.precedes(accounts[a], accounts[b])
         }
@@ -50,11 +71,15 @@ extension CaseStore {
         }
         let time = StorageFormat.time(at)
         let actor = "run:\(runID)"
-        // The rows' JSON is made on other threads while this one writes: SQLite takes one
-        // core, and making the text costs about as much as storing it.
-        let prepared = PreparedDay.Stream(results, order: order, accounts: accounts, days: dayTexts)
+        // The results and the rows' JSON are made on other threads while this one writes:
+        // SQLite takes one core, and making the text costs about as much as storing it.
+        let prepared = PreparedDay.Stream(
+            chunks: PreparedDay.Stream.chunks(order, accounts: accounts), subjects: subjects, accounts: accounts,
+            days: dayTexts, make: make)
         defer { prepared.cancel() }
-        return try write("recording results of run \(runID)") { db in
+        var stored: [(features: AccountDayFeatures, assessment: Assessment)] = []
+        stored.reserveCapacity(subjects.count)
+        let outcome = try write("recording results of run \(runID)") { db in
             try requireRun(runID, db)
             var outcome = RecordOutcome()
             let statements = try RecordStatements(db)
@@ -86,7 +111,9 @@ extension CaseStore {
                 }
             }
             while let chunk = prepared.next() {
-                for day in chunk {
+                let (results, days) = try chunk.get()
+                stored.append(contentsOf: results)
+                for day in days {
                     if let last = group.last, !StorageFormat.same(last.accountID, day.accountID) { try flush() }
                     group.append(day)
                 }
@@ -94,6 +121,7 @@ extension CaseStore {
             try flush()
             return outcome
         }
+        return (outcome, stored)
     }
 }
 
@@ -114,16 +142,18 @@ private struct PreparedDay: Sendable {
         }
     }
 
-    /// Validated results prepared in `order`, in chunks, on background threads that run
-    /// ahead of the reader (pure work: JSON text and sorted rows).
+    /// Results made and prepared in chunks of whole accounts, in order, on background
+    /// threads that run ahead of the reader.
     final class Stream: @unchecked Sendable {
         typealias Results = [(features: AccountDayFeatures, assessment: Assessment)]
+        typealias Chunk = Result<(results: Results, days: [PreparedDay]), any Error>
+        /// Account days per chunk, at least (a chunk ends at the end of an account).
         static let chunkSize = 1024
         /// Chunks prepared ahead of the reader at most: SQLite writes more slowly than the
         /// threads prepare, and unbounded they held every row's text at once (~150 MB for
         /// 55,000 account days).
         static let lookahead = 4
-        private let chunks: Mutex<[[PreparedDay]?]>
+        private let chunks: Mutex<[Chunk?]>
         /// One permit per chunk that may be prepared before the reader takes one.
         private let room = DispatchSemaphore(value: lookahead)
         private let count: Int
@@ -132,10 +162,26 @@ private struct PreparedDay: Sendable {
         private let stopped = Atomic<Bool>(false)
         private var nextChunk = 0
 
-        /// - Parameters: accounts, days: each result's account id and day as stored (made
-        ///   already to sort the results).
-        init(_ results: Results, order: [Int], accounts: [String], days dayTexts: [String]) {
-            let count = (order.count + Self.chunkSize - 1) / Self.chunkSize
+        /// `order` (indices of account days sorted by account, then day) cut into chunks
+        /// of at least `chunkSize` days that do not split an account.
+        static func chunks(_ order: [Int], accounts: [String]) -> [[Int]] {
+            var out: [[Int]] = []
+            var start = 0
+            while start < order.count {
+                var end = min(order.count, start + chunkSize)
+                while end < order.count && StorageFormat.same(accounts[order[end]], accounts[order[end - 1]]) { end += 1 }
+                out.append(Array(order[start..<end]))
+                start = end
+            }
+            return out
+        }
+
+        /// - Parameters: accounts, days: each subject's account id and day as stored.
+        init(
+            chunks indices: [[Int]], subjects: [(accountID: String, day: Int32)], accounts: [String], days dayTexts: [String],
+            make: @escaping @Sendable ([Int]) -> Results
+        ) {
+            let count = indices.count
             self.count = count
             chunks = Mutex(Array(repeating: nil, count: count))
             ready = (0..<count).map { _ in DispatchSemaphore(value: 0) }
@@ -150,12 +196,23 @@ private struct PreparedDay: Sendable {
                             room.signal()  // for the other threads, which find no chunk either
                             break
                         }
-                        let range = (c * Self.chunkSize)..<min(order.count, (c + 1) * Self.chunkSize)
-                        let days = range.map { k in
-                            let i = order[k]
-                            return PreparedDay(results[i], accountID: accounts[i], day: dayTexts[i], tagsByRule: &tagsByRule)
+                        let chunk = Chunk {
+                            let wanted = indices[c]
+                            let results = make(wanted)
+                            guard results.count == wanted.count else {
+                                throw CaseStoreError(
+                                    .invalidInput("\(results.count) results made for \(wanted.count) account days asked"))
+                            }
+                            let days = try zip(wanted, results).map { i, result in
+                                try PreparedDay.validate(result, index: i)
+                                guard result.assessment.accountID.utf8.elementsEqual(subjects[i].accountID.utf8),
+                                    result.assessment.day == subjects[i].day
+                                else { throw CaseStoreError(.invalidInput("results[\(i)]: not the account day asked for")) }
+                                return PreparedDay(result, accountID: accounts[i], day: dayTexts[i], tagsByRule: &tagsByRule)
+                            }
+                            return (results, days)
                         }
-                        chunks.withLock { $0[c] = days }
+                        chunks.withLock { $0[c] = chunk }
                         ready[c].signal()
                     }
                 }
@@ -163,7 +220,7 @@ private struct PreparedDay: Sendable {
         }
 
         /// The next chunk in order, waiting for it; `nil` after the last.
-        func next() -> [PreparedDay]? {
+        func next() -> Chunk? {
             guard nextChunk < count else { return nil }
             ready[nextChunk].wait()
             room.signal()

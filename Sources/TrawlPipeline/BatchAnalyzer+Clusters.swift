@@ -68,11 +68,23 @@ extension BatchAnalyzer {
         _ artifacts: [AccountArtifacts], scores: [MemberScore], rules: RuleSet, threshold: Double?,
         settings: LinkSettings = LinkSettings()
     ) throws -> ClusterRun {
-        precondition(scores.count == artifacts.count, "one score per account")
-        let linked: LinkResult
-        do { linked = try AccountLinker(settings: settings).link(artifacts) } catch {
+        try assessClusters(link(artifacts, settings: settings), artifacts: artifacts, scores: scores, rules: rules, threshold: threshold)
+    }
+
+    /// Links the accounts (`artifacts` sorted by account id).
+    /// - Throws: `PipelineError` (internal) when the link settings are out of range.
+    static func link(_ artifacts: [AccountArtifacts], settings: LinkSettings) throws -> LinkResult {
+        do { return try AccountLinker(settings: settings).link(artifacts) } catch {
             throw PipelineError(.internalError, error.description)
         }
+    }
+
+    /// Scores the clusters `linked` found with the cluster rules, from their features and
+    /// their members' own verdicts (`scores`: one per account of `artifacts`, in order).
+    static func assessClusters(
+        _ linked: LinkResult, artifacts: [AccountArtifacts], scores: [MemberScore], rules: RuleSet, threshold: Double?
+    ) -> ClusterRun {
+        precondition(scores.count == artifacts.count, "one score per account")
         var out: [ClusterObservation] = []
         out.reserveCapacity(linked.clusters.count)
         for (i, c) in linked.clusters.enumerated() {

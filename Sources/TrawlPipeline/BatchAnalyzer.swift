@@ -229,49 +229,42 @@ public enum BatchAnalyzer {
                     bytesDone: aggregate.bytesRead, bytesTotal: nil, lines: aggregate.linesRead,
                     seconds: Date().timeIntervalSince(started), phase: phase))
         }
-        announce("scoring \(summary.accountDays) account-days")
+        announce("indexing \(summary.accounts) accounts")
         let registryIndex = RegistryIndex(accounts: registry.accounts)
         var extractor = FeatureExtractor(plans: plans, registry: registryIndex, enricher: enricher)
         (extractor.templateSharing, extractor.modelLaunches) = acrossAccounts(aggregate.partitions)
         extractor.ja4Names = aggregate.ja4Names.merging(connections?.ja4Names ?? [:]) { a, _ in a }
         // What each account could share with others, taken before scoring frees the states.
         var artifacts = options.linkClusters ? linkArtifacts(aggregate.partitions, registry: registryIndex) : []
-        // Scored partition by partition, each freeing its sketches as it ends.
-        var results = score(&aggregate.partitions, extractor, rules, options.threshold)
-        // Prompt samples are evidence for flagged account-days only.
-        for i in results.indices where results[i].features.evidence.promptSamples != nil && !results[i].assessment.flagged {
-            results[i].features.evidence.promptSamples = nil
-        }
-        var scores = scoreLines(results)
-        summary.flaggedAccounts = scores.filter(\.flagged).count
-        let scored = Date()
+        let pending = PendingDays(&aggregate.partitions)
+        let indexed = Date()
         summary.phaseSeconds["read"] = aggregated.timeIntervalSince(started)
         summary.phaseSeconds["decode"] = aggregate.decodeSeconds
         summary.phaseSeconds["merge"] = aggregate.mergeSeconds
-        summary.phaseSeconds["score"] = scored.timeIntervalSince(aggregated)
+        summary.phaseSeconds["index"] = indexed.timeIntervalSince(aggregated)
 
-        // Linking runs on a thread of its own while the account days are written: SQLite
-        // takes one core, and the cluster cases are recorded after the account cases.
-        let linking = Mutex<(run: Result<ClusterRun, any Error>, seconds: Double)?>(nil)
+        // Linking runs on a thread of its own while the account days are scored and
+        // written (SQLite takes one core); the clusters are scored from their members'
+        // scores afterwards, and their cases recorded after the account cases.
+        let linking = Mutex<(run: Result<LinkResult, any Error>, seconds: Double)?>(nil)
         let linkDone = DispatchGroup()
         if options.linkClusters {
-            announce("linking \(artifacts.count) accounts, writing the case store")
+            announce("scoring \(summary.accountDays) account-days, linking \(artifacts.count) accounts")
             linkDone.enter()
-            let (members, settings, threshold) = (artifacts, options.linkSettings, options.threshold)
-            let memberScores = memberScores(members, results: results)
-            artifacts = []
+            let (members, settings) = (artifacts, options.linkSettings)
             Thread.detachNewThread {
                 let t0 = Date()
-                let run = Result { try clusters(members, scores: memberScores, rules: rules, threshold: threshold, settings: settings) }
+                let run = Result { try link(members, settings: settings) }
                 linking.withLock { $0 = (run, Date().timeIntervalSince(t0)) }
                 linkDone.leave()
             }
         } else {
-            announce("writing the case store")
+            announce("scoring \(summary.accountDays) account-days")
         }
-        var clusterRun: ClusterRun?
-        let linked = Date()
 
+        var results: [(features: AccountDayFeatures, assessment: Assessment)] = []
+        var scores: [ScoreLine] = []
+        var clusterRun: ClusterRun?
         var clusterSubjects: [String] = []
         do {
             let store = try CaseStore(path: options.databasePath)
@@ -281,15 +274,37 @@ public enum BatchAnalyzer {
                     trawlVersion: TrawlVersion.current, rulesVersion: RulesDigest.of(directory: options.rulesDirectory)),
                 files: aggregate.digests)
             let t0 = Date()
-            let outcome = try store.record(runID: runID, results: results, at: Date())
+            // Scored on the store's threads, in account and day order, each state freed
+            // as soon as it is scored; prompt samples and case-file detail are kept only
+            // for what cases show.
+            let scoring = Mutex<Double>(0)
+            let (extractor, rules, threshold) = (extractor, rules, options.threshold)
+            let recorded = try store.record(runID: runID, subjects: pending.subjects, at: Date()) { indices in
+                let t = Date()
+                var run = indices.map { i in
+                    let f = extractor.features(for: pending.keys[i], state: pending.take(i))
+                    return (features: f, assessment: rules.assess(f, threshold: threshold))
+                }
+                keepEvidenceForCases(&run)
+                scoring.withLock { $0 += Date().timeIntervalSince(t) }
+                return run
+            }
+            results = recorded.results
+            let outcome = recorded.outcome
             summary.phaseSeconds["record"] = Date().timeIntervalSince(t0)
+            summary.phaseSeconds["score"] = scoring.withLock { $0 }
+            scores = scoreLines(results)
+            summary.flaggedAccounts = scores.filter(\.flagged).count
             summary.runID = runID
             summary.casesOpened = outcome.opened
             summary.casesUpdated = outcome.updated
             if options.linkClusters {
                 linkDone.wait()
                 let (run, seconds) = linking.withLock { $0! }
-                clusterRun = try run.get()
+                let memberScores = memberScores(artifacts, results: results)
+                clusterRun = assessClusters(
+                    try run.get(), artifacts: artifacts, scores: memberScores, rules: rules, threshold: options.threshold)
+                artifacts = []
                 summary.clusters = clusterRun!.clusters.count
                 summary.flaggedClusters = clusterRun!.flagged.count
                 summary.phaseSeconds["link"] = seconds
@@ -317,7 +332,7 @@ public enum BatchAnalyzer {
             throw PipelineError(.io, "\(options.databasePath): case store: \(error)")
         }
 
-        summary.phaseSeconds["store"] = Date().timeIntervalSince(linked)
+        summary.phaseSeconds["store"] = Date().timeIntervalSince(indexed)
         summary.capturedConnections = connections?.connectionCount ?? 0
         if let enricher {
             summary.geoipNetworks = enricher.networkCount
@@ -399,34 +414,6 @@ public enum BatchAnalyzer {
         return (sharing, launches)
     }
 
-    /// Features and assessment of every account-day, in account and day order: one
-    /// thread per partition, which takes the partition's states and frees them when done.
-    static func score(
-        _ partitions: inout [AccountDayPartition], _ extractor: FeatureExtractor, _ rules: RuleSet, _ threshold: Double?
-    ) -> [(features: AccountDayFeatures, assessment: Assessment)] {
-        let boxes = partitions.map(Box.init)
-        partitions = []
-        let scored = concurrentMap(count: boxes.count) { p in
-            var part = AccountDayPartition()
-            swap(&part, &boxes[p].value)
-            var run = part.sortedPositions().map { i in
-                let f = extractor.features(for: part.keys[i], state: part.states[i])
-                return (features: f, assessment: rules.assess(f, threshold: threshold))
-            }
-            keepEvidenceForCases(&run)
-            return run
-        }
-        // Merge the partitions' sorted runs.
-        var order: [(part: Int, index: Int)] = []
-        order.reserveCapacity(scored.reduce(0) { $0 + $1.count })
-        for (p, run) in scored.enumerated() { for i in run.indices { order.append((p, i)) } }
-        order.sort { a, b in
-            let x = scored[a.part][a.index].features, y = scored[b.part][b.index].features
-            return (x.accountID, x.day) < (y.accountID, y.day)
-        }
-        return order.map { scored[$0.part][$0.index] }
-    }
-
     /// Trims the evidence of results sorted by account and day to what the store keeps:
     /// prompt samples only on flagged days; what only case files show (hourly counts,
     /// sessions, JA4s, countries, ASNs, address kinds) on every day of an account flagged
@@ -491,6 +478,46 @@ public enum BatchAnalyzer {
             h = mix64(h ^ stableHash("\(f.path)|\(size)|\(mtime)"))
         }
         return String(h, radix: 16)
+    }
+}
+
+/// The account-day states of a run, taken out of their partitions so that the store's
+/// threads can score any of them, each once, and free it as soon as it is scored.
+final class PendingDays: @unchecked Sendable {
+    let keys: [AccountDayKey]
+    let subjects: [(accountID: String, day: Int32)]
+    /// One slot per key; `take` leaves `nil` behind. Slots are written by one thread each
+    /// (every index is taken once), so they need no lock.
+    private let states: UnsafeMutablePointer<AccountDayState?>
+
+    /// Empties `partitions`, moving each state out (no copy).
+    init(_ partitions: inout [AccountDayPartition]) {
+        let count = partitions.reduce(0) { $0 + $1.count }
+        states = .allocate(capacity: count)
+        var keys: [AccountDayKey] = []
+        keys.reserveCapacity(count)
+        for p in partitions.indices {
+            while let (key, state) = partitions[p].popLast() {
+                (states + keys.count).initialize(to: consume state)
+                keys.append(key)
+            }
+        }
+        partitions = []
+        self.keys = keys
+        subjects = keys.map { (accountID: $0.accountID, day: $0.day) }
+    }
+
+    /// The state of `keys[i]`, moved out of its slot; each index may be taken once.
+    func take(_ i: Int) -> AccountDayState {
+        let state = (states + i).move()
+        (states + i).initialize(to: nil)
+        guard let state else { preconditionFailure("account day \(i) taken twice") }
+        return state
+    }
+
+    deinit {
+        states.deinitialize(count: keys.count)
+        states.deallocate()
     }
 }
 
