@@ -52,7 +52,8 @@ extension BatchAnalyzer {
         _ artifacts: [AccountArtifacts], results: [(features: AccountDayFeatures, assessment: Assessment)]
     ) -> [MemberScore] {
         var best: [String: MemberScore] = [:]
-        for (_, a) in results {
+        for i in results.indices {
+            let a = results[i].assessment  // not the whole result, which holds every feature
             var s = best[a.accountID] ?? MemberScore(score: 0, flagged: false)
             s.score = max(s.score, a.score)
             s.flagged = s.flagged || a.flagged

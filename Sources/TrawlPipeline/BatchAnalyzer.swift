@@ -435,13 +435,15 @@ public enum BatchAnalyzer {
 
     /// One line per account: its highest-scoring day, with the rules that fired that day.
     public static func scoreLines(_ results: [(features: AccountDayFeatures, assessment: Assessment)]) -> [ScoreLine] {
-        var best: [String: Assessment] = [:]
-        for (_, a) in results {
-            if let b = best[a.accountID], (b.score, b.day) >= (a.score, a.day) { continue }
-            best[a.accountID] = a
+        // Positions, not copies: a result holds every feature and its evidence.
+        var best: [String: Int] = [:]
+        for i in results.indices {
+            let a = results[i].assessment
+            if let j = best[a.accountID], (results[j].assessment.score, results[j].assessment.day) >= (a.score, a.day) { continue }
+            best[a.accountID] = i
         }
         return best.keys.sorted().map { id in
-            let a = best[id]!
+            let a = results[best[id]!].assessment
             return ScoreLine(
                 account_id: id, day: TimestampParser.dayString(a.day), score: a.score, flagged: a.flagged, cluster_id: nil,
                 reasons: a.hits.map { ScoreLine.Reason(rule: $0.ruleID, weight: $0.weight, explanation: $0.explanation) })

@@ -119,9 +119,15 @@ struct AnalyzeCommand: ParsableCommand {
             let outcome = try BatchAnalyzer.run(options, progress: Terminal.progressLine())
             Terminal.printSummary(outcome.summary)
             if summaryJson { Terminal.emit(outcome.summary) }
+            keptUntilExit = outcome
         } catch let e as BadInputError {
             if summaryJson { Terminal.emit(e.summary) }
             throw e
         }
     }
 }
+
+/// The outcome of the run, kept until the process exits: freeing its results one by one
+/// (every account day's features and evidence) took 0.2 s of a 9 s pass on one core,
+/// memory the system takes back at exit anyway.
+nonisolated(unsafe) private var keptUntilExit: BatchAnalyzer.Outcome?
