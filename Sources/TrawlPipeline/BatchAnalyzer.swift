@@ -81,7 +81,11 @@ public struct AnalyzeSummary: Sendable, Codable {
     public var seconds: Double
     public var linesPerSecond: Double
     public var peakRSSBytes: Int
-    /// Seconds spent reading and aggregating, scoring, and writing the case store.
+    /// Seconds per phase: `read` (reading the logs, within it `decode` until the last
+    /// chunk is accumulated and `merge` of the workers' shares), `index` (what scoring needs from every account),
+    /// `store` (everything after), within it `record` (account days scored and written,
+    /// overlapped; `score` is the scoring alone, summed over its threads) and `link` (on
+    /// its own thread beside `record`).
     public var phaseSeconds: [String: Double] = [:]
     /// The first few bad lines, as `file:line: reason: detail`.
     public var reports: [String]
