@@ -19,18 +19,9 @@ extension BatchAnalyzer {
     public static func linkArtifacts(_ partitions: [AccountDayPartition], registry: RegistryIndex) -> [AccountArtifacts] {
         let parts = concurrentMap(count: partitions.count) { p -> [AccountArtifacts] in
             let part = partitions[p]
-            var out: [AccountArtifacts] = []
-            var collector: ArtifactCollector?
-            for i in part.sortedPositions() {
-                let key = part.keys[i]
-                if collector?.accountID != key.accountID {
-                    if let c = collector { out.append(c.finish(record: registry.accounts[c.accountID])) }
-                    collector = ArtifactCollector(accountID: key.accountID)
-                }
-                collector!.add(part.states[i], day: key.day)
-            }
-            if let c = collector { out.append(c.finish(record: registry.accounts[c.accountID])) }
-            return out
+            var run = ArtifactRun(registry: registry)
+            for i in part.sortedPositions() { run.add(part.keys[i], part.states[i]) }
+            return run.finish()
         }
         return parts.flatMap { $0 }.sorted { $0.accountID < $1.accountID }
     }
@@ -99,6 +90,32 @@ extension BatchAnalyzer {
                     lastDay: last))
         }
         return ClusterRun(clusters: out, statistics: linked.statistics)
+    }
+}
+
+/// The linking artifacts of account days given account by account (each account's days
+/// one after another), one per account in the order given.
+struct ArtifactRun {
+    let registry: RegistryIndex
+    private var collector: ArtifactCollector?
+    private var done: [AccountArtifacts] = []
+
+    init(registry: RegistryIndex) { self.registry = registry }
+
+    mutating func add(_ key: AccountDayKey, _ state: AccountDayState) {
+        if collector?.accountID != key.accountID {
+            if let c = collector { done.append(c.finish(record: registry.accounts[c.accountID])) }
+            collector = ArtifactCollector(accountID: key.accountID)
+        }
+        collector!.add(state, day: key.day)
+    }
+
+    /// Every account's artifacts; the run is empty afterwards.
+    mutating func finish() -> [AccountArtifacts] {
+        if let c = collector { done.append(c.finish(record: registry.accounts[c.accountID])) }
+        collector = nil
+        defer { done = [] }
+        return done
     }
 }
 

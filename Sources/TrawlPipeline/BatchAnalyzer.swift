@@ -85,7 +85,7 @@ public struct AnalyzeSummary: Sendable, Codable {
     /// chunk is accumulated and `merge` of the workers' shares), `index` (what scoring needs from every account),
     /// `store` (everything after), within it `record` (account days scored and written,
     /// overlapped; `score` is the scoring alone, summed over its threads) and `link` (on
-    /// its own thread beside `record`).
+    /// its own thread once every account day is scored).
     public var phaseSeconds: [String: Double] = [:]
     /// The first few bad lines, as `file:line: reason: detail`.
     public var reports: [String]
@@ -238,32 +238,37 @@ public enum BatchAnalyzer {
         var extractor = FeatureExtractor(plans: plans, registry: registryIndex, enricher: enricher)
         (extractor.templateSharing, extractor.modelLaunches) = acrossAccounts(aggregate.partitions)
         extractor.ja4Names = aggregate.ja4Names.merging(connections?.ja4Names ?? [:]) { a, _ in a }
-        // What each account could share with others, taken before scoring frees the states.
-        var artifacts = options.linkClusters ? linkArtifacts(aggregate.partitions, registry: registryIndex) : []
         let pending = PendingDays(&aggregate.partitions)
         let indexed = Date()
         summary.phaseSeconds["read"] = aggregated.timeIntervalSince(started)
         summary.phaseSeconds["decode"] = aggregate.decodeSeconds
         summary.phaseSeconds["merge"] = aggregate.mergeSeconds
         summary.phaseSeconds["index"] = indexed.timeIntervalSince(aggregated)
+        announce("scoring \(summary.accountDays) account-days")
 
-        // Linking runs on a thread of its own while the account days are scored and
-        // written (SQLite takes one core); the clusters are scored from their members'
-        // scores afterwards, and their cases recorded after the account cases.
-        let linking = Mutex<(run: Result<LinkResult, any Error>, seconds: Double)?>(nil)
+        // Each account's linking artifacts are taken as its days are scored; linking starts
+        // on a thread of its own once the last day is scored, while SQLite still writes
+        // the last chunks (on one core) and copies its log into the file. The clusters are
+        // scored from their members' scores afterwards, and their cases recorded after the
+        // account cases.
+        let linking = Mutex<(parts: [[AccountArtifacts]], scored: Int, run: Result<LinkResult, any Error>?, seconds: Double)>(
+            ([], 0, nil, 0))
         let linkDone = DispatchGroup()
-        if options.linkClusters {
-            announce("scoring \(summary.accountDays) account-days, linking \(artifacts.count) accounts")
-            linkDone.enter()
-            let (members, settings) = (artifacts, options.linkSettings)
+        let linkClusters = options.linkClusters
+        let settings = options.linkSettings
+        if linkClusters { linkDone.enter() }
+        @Sendable func startLinking() {
             Thread.detachNewThread {
                 let t0 = Date()
-                let run = Result { try link(members, settings: settings) }
-                linking.withLock { $0 = (run, Date().timeIntervalSince(t0)) }
+                let artifacts = linking.withLock { $0.parts }.flatMap { $0 }.sorted { $0.accountID < $1.accountID }
+                let run = Result { try link(artifacts, settings: settings) }
+                linking.withLock {
+                    $0.parts = [artifacts]
+                    $0.run = run
+                    $0.seconds = Date().timeIntervalSince(t0)
+                }
                 linkDone.leave()
             }
-        } else {
-            announce("scoring \(summary.accountDays) account-days")
         }
 
         var results: [(features: AccountDayFeatures, assessment: Assessment)] = []
@@ -282,15 +287,26 @@ public enum BatchAnalyzer {
             // as soon as it is scored; prompt samples and case-file detail are kept only
             // for what cases show.
             let scoring = Mutex<Double>(0)
-            let (extractor, rules, threshold) = (extractor, rules, options.threshold)
+            let (extractor, rules, threshold, total) = (extractor, rules, options.threshold, pending.keys.count)
             let recorded = try store.record(runID: runID, subjects: pending.subjects, at: Date()) { indices in
                 let t = Date()
+                var artifacts = ArtifactRun(registry: registryIndex)
                 var run = indices.map { i in
-                    let f = extractor.features(for: pending.keys[i], state: pending.take(i))
+                    let (key, state) = (pending.keys[i], pending.take(i))
+                    if linkClusters { artifacts.add(key, state) }
+                    let f = extractor.features(for: key, state: state)
                     return (features: f, assessment: rules.assess(f, threshold: threshold))
                 }
                 keepEvidenceForCases(&run)
                 scoring.withLock { $0 += Date().timeIntervalSince(t) }
+                if linkClusters {
+                    let last = linking.withLock { l in
+                        l.parts.append(artifacts.finish())
+                        l.scored += indices.count
+                        return l.scored == total
+                    }
+                    if last { startLinking() }
+                }
                 return run
             }
             results = recorded.results
@@ -302,13 +318,13 @@ public enum BatchAnalyzer {
             summary.runID = runID
             summary.casesOpened = outcome.opened
             summary.casesUpdated = outcome.updated
-            if options.linkClusters {
+            if linkClusters {
+                if total == 0 { startLinking() }
                 linkDone.wait()
-                let (run, seconds) = linking.withLock { $0! }
-                let memberScores = memberScores(artifacts, results: results)
+                let (artifacts, run, seconds) = linking.withLock { ($0.parts.first ?? [], $0.run!, $0.seconds) }
                 clusterRun = assessClusters(
-                    try run.get(), artifacts: artifacts, scores: memberScores, rules: rules, threshold: options.threshold)
-                artifacts = []
+                    try run.get(), artifacts: artifacts, scores: memberScores(artifacts, results: results), rules: rules,
+                    threshold: options.threshold)
                 summary.clusters = clusterRun!.clusters.count
                 summary.flaggedClusters = clusterRun!.flagged.count
                 summary.phaseSeconds["link"] = seconds

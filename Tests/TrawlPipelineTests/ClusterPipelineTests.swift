@@ -2,6 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 import TrawlCases
+import TrawlFeatures
+import TrawlIngest
 import TrawlPipeline
 import TrawlSimulator
 
@@ -41,6 +43,23 @@ import TrawlSimulator
         let run = try #require(first.clusters)
         let benign = run.clusters.filter { c in c.members.allSatisfy { labels.labels[$0.accountID]?.operator == nil } }
         #expect(!benign.isEmpty && benign.allSatisfy { !$0.assessment.flagged })
+
+        // The run takes each account's linking artifacts as its days are scored: the same
+        // clusters as linking every account's artifacts taken from the day states at once.
+        let context = try AnalysisContext.load(rulesDirectory: Self.rules, geoipPaths: [], promptFeatures: true)
+        var aggregator = LogAggregator(plans: context.plans, enricher: nil)
+        aggregator.prompts = context.prompts
+        aggregator.stacks = context.stacks
+        let aggregate = aggregator.run(try InputResolver.resolve([world + "/logs/2026-11-23"]))
+        let registry = RegistryIndex(accounts: try AccountRegistryReader.read(world + "/accounts.jsonl").accounts)
+        let atOnce = try BatchAnalyzer.clusters(
+            BatchAnalyzer.linkArtifacts(aggregate.partitions, registry: registry), results: first.results, rules: context.rules,
+            threshold: nil)
+        #expect(atOnce.clusters.count == run.clusters.count)
+        for (a, b) in zip(atOnce.clusters, run.clusters) {
+            #expect(a.members.map(\.accountID) == b.members.map(\.accountID))
+            #expect(a.features.named == b.features.named && a.assessment.score == b.assessment.score)
+        }
 
         // One case per flagged cluster; its subject is the members' cluster_id.
         let store = try CaseStore(path: dir.file("cases.sqlite"))
