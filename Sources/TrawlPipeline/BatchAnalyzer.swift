@@ -82,8 +82,8 @@ public struct AnalyzeSummary: Sendable, Codable {
     public var linesPerSecond: Double
     public var peakRSSBytes: Int
     /// Seconds per phase: `read` (reading the logs, within it `decode` until the last
-    /// chunk is accumulated and `merge` of the workers' shares), `index` (what scoring needs from every account),
-    /// `store` (everything after), within it `record` (account days scored and written,
+    /// chunk is accumulated and `merge` of the workers' shares), `index` (what scoring
+    /// needs from every account), `store` (everything after), within it `record` (account days scored and written,
     /// overlapped; `score` is the scoring alone, summed over its threads) and `link` (on
     /// its own thread once every account day is scored).
     public var phaseSeconds: [String: Double] = [:]
@@ -251,8 +251,13 @@ public enum BatchAnalyzer {
         // the last chunks (on one core) and copies its log into the file. The clusters are
         // scored from their members' scores afterwards, and their cases recorded after the
         // account cases.
-        let linking = Mutex<(parts: [[AccountArtifacts]], scored: Int, run: Result<LinkResult, any Error>?, seconds: Double)>(
-            ([], 0, nil, 0))
+        // `parts`: each scoring call's artifacts; `artifacts`: all of them, sorted by account.
+        let linking = Mutex<
+            (
+                parts: [[AccountArtifacts]], scored: Int, artifacts: [AccountArtifacts], run: Result<LinkResult, any Error>?,
+                seconds: Double
+            )
+        >(([], 0, [], nil, 0))
         let linkDone = DispatchGroup()
         let linkClusters = options.linkClusters
         let settings = options.linkSettings
@@ -260,10 +265,13 @@ public enum BatchAnalyzer {
         @Sendable func startLinking() {
             Thread.detachNewThread {
                 let t0 = Date()
-                let artifacts = linking.withLock { $0.parts }.flatMap { $0 }.sorted { $0.accountID < $1.accountID }
+                let artifacts = linking.withLock { l in
+                    defer { l.parts = [] }
+                    return l.parts.flatMap { $0 }
+                }.sorted { $0.accountID < $1.accountID }
                 let run = Result { try link(artifacts, settings: settings) }
                 linking.withLock {
-                    $0.parts = [artifacts]
+                    $0.artifacts = artifacts
                     $0.run = run
                     $0.seconds = Date().timeIntervalSince(t0)
                 }
@@ -321,7 +329,7 @@ public enum BatchAnalyzer {
             if linkClusters {
                 if total == 0 { startLinking() }
                 linkDone.wait()
-                let (artifacts, run, seconds) = linking.withLock { ($0.parts.first ?? [], $0.run!, $0.seconds) }
+                let (artifacts, run, seconds) = linking.withLock { ($0.artifacts, $0.run!, $0.seconds) }
                 clusterRun = assessClusters(
                     try run.get(), artifacts: artifacts, scores: memberScores(artifacts, results: results), rules: rules,
                     threshold: options.threshold)
