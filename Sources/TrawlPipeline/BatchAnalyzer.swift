@@ -296,7 +296,9 @@ public enum BatchAnalyzer {
             // for what cases show.
             let scoring = Mutex<Double>(0)
             let (extractor, rules, threshold, total) = (extractor, rules, options.threshold, pending.keys.count)
-            let recorded = try store.record(runID: runID, subjects: pending.subjects, at: Date()) { indices in
+            let recorded = try store.record(
+                runID: runID, subjects: pending.keys.map { (accountID: $0.accountID, day: $0.day) }, at: Date()
+            ) { indices in
                 let t = Date()
                 var artifacts = ArtifactRun(registry: registryIndex)
                 var run = indices.map { i in
@@ -515,7 +517,6 @@ public enum BatchAnalyzer {
 /// threads can score any of them, each once, and free it as soon as it is scored.
 final class PendingDays: @unchecked Sendable {
     let keys: [AccountDayKey]
-    let subjects: [(accountID: String, day: Int32)]
     /// One slot per key; `take` leaves `nil` behind. Slots are written by one thread each
     /// (every index is taken once), so they need no lock.
     private let states: UnsafeMutablePointer<AccountDayState?>
@@ -534,7 +535,6 @@ final class PendingDays: @unchecked Sendable {
         }
         partitions = []
         self.keys = keys
-        subjects = keys.map { (accountID: $0.accountID, day: $0.day) }
     }
 
     /// The state of `keys[i]`, moved out of its slot; each index may be taken once.

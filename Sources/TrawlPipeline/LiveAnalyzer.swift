@@ -464,10 +464,13 @@ final class LiveAnalyzer {
     }
 
     private let checkpointQueue = DispatchQueue(label: "trawl.tail.checkpoint")
-    private final class FailureBox: Sendable { let value = Mutex<String?>(nil) }
-    private let checkpointFailure = FailureBox()
-    private final class SecondsBox: Sendable { let value = Mutex<Double>(0) }
-    private let checkpointWriteLongest = SecondsBox()
+    /// A value the checkpoint thread writes and this one reads.
+    private final class Shared<Value: Sendable>: Sendable {
+        let value: Mutex<Value>
+        init(_ value: Value) { self.value = Mutex(value) }
+    }
+    private let checkpointFailure = Shared<String?>(nil)
+    private let checkpointWriteLongest = Shared<Double>(0)
 
     /// Waits for the checkpoint being written; throws when it (or an earlier one) failed.
     func finishCheckpoint() throws {
