@@ -246,9 +246,11 @@ public struct FeatureAccumulator: Sendable {
         if e.promptLength > 0 {
             let prompt = UnsafeRawBufferPointer(rebasing: a[Int(e.promptOffset)..<(Int(e.promptOffset) + Int(e.promptLength))])
             p.textPrompts += 1
-            let rank = PromptDayState.textRank(contentHash: stableHash(prompt), ts: e.ts)
+            let contentHash = stableHash(prompt)
+            let rank = PromptDayState.textRank(contentHash: contentHash, ts: e.ts)
             if p.admits(rank: rank) {
-                p.addSampled(analyzer.analyze(prompt: prompt, system: system, systemHash: systemHash), rank: rank)
+                let o = analyzer.analyze(prompt: prompt, contentHash: contentHash, system: system, systemHash: systemHash)
+                p.addSampled(o, rank: rank)
             }
             if keepSamples > 0 && p.wantsSample(at: e.ts) {
                 p.addSample(PromptSample(ts: e.ts, text: String(decoding: prompt, as: UTF8.self)))
