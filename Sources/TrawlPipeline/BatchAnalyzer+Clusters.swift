@@ -43,12 +43,15 @@ extension BatchAnalyzer {
         _ artifacts: [AccountArtifacts], results: [(features: AccountDayFeatures, assessment: Assessment)]
     ) -> [MemberScore] {
         var best: [String: MemberScore] = [:]
-        for i in results.indices {
-            let a = results[i].assessment  // not the whole result, which holds every feature
-            var s = best[a.accountID] ?? MemberScore(score: 0, flagged: false)
-            s.score = max(s.score, a.score)
-            s.flagged = s.flagged || a.flagged
-            best[a.accountID] = s
+        // Through a buffer: an array's subscript copies the whole result, every feature too.
+        results.withUnsafeBufferPointer { r in
+            for i in r.indices {
+                let id = r[i].assessment.accountID
+                var s = best[id] ?? MemberScore(score: 0, flagged: false)
+                s.score = max(s.score, r[i].assessment.score)
+                s.flagged = s.flagged || r[i].assessment.flagged
+                best[id] = s
+            }
         }
         return artifacts.map { best[$0.accountID] ?? MemberScore(score: 0, flagged: false) }
     }

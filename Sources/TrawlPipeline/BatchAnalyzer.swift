@@ -450,33 +450,41 @@ public enum BatchAnalyzer {
     /// on any of them (its case shows them all), on no day of the others. Done per
     /// partition as it is scored, the unflagged accounts' detail is freed at once.
     static func keepEvidenceForCases(_ results: inout [(features: AccountDayFeatures, assessment: Assessment)]) {
-        var start = 0
-        while start < results.count {
-            var end = start + 1
-            while end < results.count && results[end].features.accountID == results[start].features.accountID { end += 1 }
-            let flagged = results[start..<end].contains { $0.assessment.flagged }
-            for i in start..<end {
-                if !results[i].assessment.flagged { results[i].features.evidence.promptSamples = nil }
-                if !flagged { results[i].features.evidence.removeCaseFileDetail() }
+        // Through a buffer: an array's subscript copies the whole result (every feature and
+        // its evidence) to read one field of it.
+        results.withUnsafeMutableBufferPointer { r in
+            var start = 0
+            while start < r.count {
+                var end = start + 1
+                while end < r.count && r[end].features.accountID == r[start].features.accountID { end += 1 }
+                let flagged = (start..<end).contains { r[$0].assessment.flagged }
+                for i in start..<end {
+                    if !r[i].assessment.flagged { r[i].features.evidence.promptSamples = nil }
+                    if !flagged { r[i].features.evidence.removeCaseFileDetail() }
+                }
+                start = end
             }
-            start = end
         }
     }
 
     /// One line per account: its highest-scoring day, with the rules that fired that day.
     public static func scoreLines(_ results: [(features: AccountDayFeatures, assessment: Assessment)]) -> [ScoreLine] {
-        // Positions, not copies: a result holds every feature and its evidence.
-        var best: [String: Int] = [:]
-        for i in results.indices {
-            let a = results[i].assessment
-            if let j = best[a.accountID], (results[j].assessment.score, results[j].assessment.day) >= (a.score, a.day) { continue }
-            best[a.accountID] = i
-        }
-        return best.keys.sorted().map { id in
-            let a = results[best[id]!].assessment
-            return ScoreLine(
-                account_id: id, day: TimestampParser.dayString(a.day), score: a.score, flagged: a.flagged, cluster_id: nil,
-                reasons: a.hits.map { ScoreLine.Reason(rule: $0.ruleID, weight: $0.weight, explanation: $0.explanation) })
+        // Positions and a buffer, not copies: a result holds every feature and its evidence.
+        results.withUnsafeBufferPointer { r in
+            var best: [String: Int] = [:]
+            for i in r.indices {
+                let id = r[i].assessment.accountID
+                if let j = best[id], (r[j].assessment.score, r[j].assessment.day) >= (r[i].assessment.score, r[i].assessment.day) {
+                    continue
+                }
+                best[id] = i
+            }
+            return best.keys.sorted().map { id in
+                let a = r[best[id]!].assessment
+                return ScoreLine(
+                    account_id: id, day: TimestampParser.dayString(a.day), score: a.score, flagged: a.flagged, cluster_id: nil,
+                    reasons: a.hits.map { ScoreLine.Reason(rule: $0.ruleID, weight: $0.weight, explanation: $0.explanation) })
+            }
         }
     }
 
