@@ -142,8 +142,74 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
 
     /// Distinct templates (openings) among the sampled prompts with words.
     public var sampledTemplates: (prompts: Int, templates: Int) {
-        let openings = sample.filter { !$0.isHashOnly && $0.value != 0 }.map { $0.value >> 32 }
-        return (openings.count, Set(openings).count)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(1, sample.count)) { buf in
+            let n = openings(into: buf)
+            let keys = UnsafeMutableBufferPointer(rebasing: buf[0..<n])
+            Self.sortSmall(keys)
+            var distinct = 0
+            for i in keys.indices where i == 0 || keys[i] != keys[i - 1] { distinct += 1 }
+            return (n, distinct)
+        }
+    }
+
+    /// Writes the opening keys of the sampled prompts with words to `buf`; returns how many.
+    private func openings(into buf: UnsafeMutableBufferPointer<UInt64>) -> Int {
+        var n = 0
+        for e in sample where !e.isHashOnly && e.value != 0 {
+            buf[n] = e.value >> 32
+            n += 1
+        }
+        return n
+    }
+
+    /// Insertion sort: the keys are at most `sampleSize`, in a buffer on the stack.
+    private static func sortSmall(_ keys: UnsafeMutableBufferPointer<UInt64>) {
+        guard keys.count > 1 else { return }
+        for i in 1..<keys.count {
+            let x = keys[i]
+            var j = i
+            while j > 0 && keys[j - 1] > x {
+                keys[j] = keys[j - 1]
+                j -= 1
+            }
+            keys[j] = x
+        }
+    }
+
+    /// Counts equal keys (sorting them in place); appends the top templates' keys, tagged
+    /// with `tag`, most frequent first (of equal counts, the larger key first).
+    private static func top(_ keys: UnsafeMutableBufferPointer<UInt64>, tag: UInt64, into out: inout [UInt64]) -> (
+        covered: Int, best: Int
+    ) {
+        sortSmall(keys)
+        return withUnsafeTemporaryAllocation(of: (count: Int, key: UInt64).self, capacity: topTemplates) { ranked in
+            var m = 0, best = 0, i = 0
+            while i < keys.count {
+                var j = i + 1
+                while j < keys.count && keys[j] == keys[i] { j += 1 }
+                let run = (count: j - i, key: keys[i])
+                best = max(best, run.count)
+                if run.count >= minTemplatePrompts {
+                    // Into the ranked runs (descending), dropping the one pushed past the end.
+                    var p = m
+                    while p > 0 && (ranked[p - 1].count, ranked[p - 1].key) < (run.count, run.key) {
+                        if p < topTemplates { ranked[p] = ranked[p - 1] }
+                        p -= 1
+                    }
+                    if p < topTemplates {
+                        ranked[p] = run
+                        m = min(m + 1, topTemplates)
+                    }
+                }
+                i = j
+            }
+            var covered = 0
+            for r in 0..<m {
+                covered += ranked[r].count
+                out.append(tag | ranked[r].key)
+            }
+            return (covered, best)
+        }
     }
 
     /// What the sample says of templating (see ``analysis``).
@@ -164,31 +230,26 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
     /// alike hashes.
     public var analysis: TemplateAnalysis {
         var a = TemplateAnalysis()
-        let text = sample.filter { !$0.isHashOnly && $0.value != 0 }.map(\.value)
-        let hashes = sample.filter(\.isHashOnly).map(\.value)
-        // Counted by sorting (at most `sampleSize` keys): a dictionary per call cost more than
-        // the rest of the analysis, which runs for every account-day three times a pass.
-        func top(_ keys: [UInt64]) -> (covered: Int, best: Int, keys: [UInt64]) {
-            let sorted = keys.sorted()
-            var runs: [(count: Int, key: UInt64)] = []
-            var i = 0
-            while i < sorted.count {
-                var j = i + 1
-                while j < sorted.count && sorted[j] == sorted[i] { j += 1 }
-                runs.append((j - i, sorted[i]))
-                i = j
+        // Counted by sorting keys in a buffer on the stack (at most `sampleSize`): a dictionary,
+        // and then the arrays of filtering and ranking, cost more than the counting, and this
+        // runs for every account-day three times a pass.
+        let (textCount, bestOpening) = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(1, sample.count)) {
+            buf -> (Int, Int) in
+            let n = openings(into: buf)
+            guard n > 0 else { return (0, 0) }
+            let keys = UnsafeMutableBufferPointer(rebasing: buf[0..<n])
+            a.keys.reserveCapacity(2 * Self.topTemplates)
+            let opening = Self.top(keys, tag: 1 << 63, into: &a.keys)
+            var k = 0
+            for e in sample where !e.isHashOnly && e.value != 0 {
+                keys[k] = e.value & 0xFFFF_FFFF
+                k += 1
             }
-            let ranked = runs.filter { $0.count >= Self.minTemplatePrompts }.sorted { ($0.count, $0.key) > ($1.count, $1.key) }
-                .prefix(Self.topTemplates)
-            return (ranked.reduce(0) { $0 + $1.count }, runs.map(\.count).max() ?? 0, ranked.map(\.key))
+            let closing = Self.top(keys, tag: 1 << 62, into: &a.keys)
+            a.textShare = Double(max(opening.covered, closing.covered)) / Double(n)
+            return (n, opening.best)
         }
-        var bestOpening = 0
-        if !text.isEmpty {
-            let opening = top(text.map { $0 >> 32 }), closing = top(text.map { $0 & 0xFFFF_FFFF })
-            bestOpening = opening.best
-            a.textShare = Double(max(opening.covered, closing.covered)) / Double(text.count)
-            a.keys += opening.keys.map { 1 << 63 | $0 } + closing.keys.map { 1 << 62 | $0 }
-        }
+        let hashes = sample.filter(\.isHashOnly).map(\.value)
         if !hashes.isEmpty {
             var alike: [UInt64] = []
             for (i, h) in hashes.enumerated() {
@@ -202,8 +263,8 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
             a.keys += bands.filter { $0.value >= Self.minTemplatePrompts }.keys.sorted()
         }
         if !sample.isEmpty {
-            a.topShare = Double(bestOpening) / Double(max(1, text.count))
-            if text.isEmpty, !hashes.isEmpty {
+            a.topShare = Double(bestOpening) / Double(max(1, textCount))
+            if textCount == 0, !hashes.isEmpty {
                 // Without text, the largest group of alike hashes around one hash.
                 var most = 0
                 for h in hashes { most = max(most, hashes.filter { ($0 ^ h).nonzeroBitCount <= Self.simHashRadius }.count) }
