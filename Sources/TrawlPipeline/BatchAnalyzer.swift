@@ -427,10 +427,14 @@ public enum BatchAnalyzer {
             var sharing = TemplateSharingIndex()
             var launches = ModelLaunchIndex()
             let part = partitions[p]
-            for i in 0..<part.count {
-                launches.add(part.states[i])
-                if let prompts = part.states[i].prompts {
-                    sharing.add(prompts, accountID: part.keys[i].accountID, orgHash: part.states[i].orgHash)
+            // Through a buffer: an array's subscript copies the whole state (retaining each of
+            // its arrays and sketches) to read a part of it.
+            part.states.withUnsafeBufferPointer { states in
+                for i in states.indices {
+                    launches.add(states[i])
+                    if let prompts = states[i].prompts {
+                        sharing.add(prompts, accountID: part.keys[i].accountID, orgHash: states[i].orgHash)
+                    }
                 }
             }
             return (sharing, launches)
