@@ -25,7 +25,7 @@ import TrawlFeatures
     /// words, and no hash-only prompts: what the stack-buffer counting must agree on.
     @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8])
     func agreesWithPlainCounting(seed: UInt64) {
-        var rng = SplitMix(seed)
+        var rng = SplitMix(seed: seed)
         for _ in 0..<300 {
             var p = PromptDayState()
             let size = Int(rng.next() % UInt64(PromptDayState.sampleSize + 1))
@@ -39,18 +39,6 @@ import TrawlFeatures
             #expect(a.textShare == r.share && a.topShare == r.top && a.keys == r.keys, "size \(size), alphabet \(alphabet)")
             #expect(p.sampledTemplates.templates == r.templates)
             #expect(p.sampledTemplates.prompts == p.sample.filter { $0.value != 0 }.count)
-        }
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        init(_ seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 }
