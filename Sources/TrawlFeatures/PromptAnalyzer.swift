@@ -92,9 +92,10 @@ public struct PromptAnalyzer: Sendable {
 /// Written here rather than taken from a package because it is on the per-request path and
 /// must cost a hash and one compare. An entry is found by the prompt's `stableHash`, which
 /// is public and unkeyed (a client could make two prompts share it), and confirmed by a
-/// second hash keyed with random bytes drawn per table, which a client cannot aim at; a hit
-/// thus returns what analysing the text again would (unless 128 bits collide by chance).
-/// On the bench world about half the analysed prompts are found here.
+/// second hash keyed with random bytes drawn when the analyzer is made (its copies, one per
+/// worker, share them), which a client cannot aim at; a hit thus returns what analysing the
+/// text again would (unless 128 bits collide by chance). On the bench world about half the
+/// analysed prompts are found here.
 struct PromptMemo: Sendable {
     static let bits = 15
     struct Entry: Sendable {

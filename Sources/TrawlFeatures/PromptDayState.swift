@@ -143,7 +143,7 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
     /// Distinct templates (openings) among the sampled prompts with words.
     public var sampledTemplates: (prompts: Int, templates: Int) {
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(1, sample.count)) { buf in
-            let n = openings(into: buf)
+            let n = templateKeys(into: buf)
             let keys = UnsafeMutableBufferPointer(rebasing: buf[0..<n])
             Self.sortSmall(keys)
             var distinct = 0
@@ -152,11 +152,12 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
         }
     }
 
-    /// Writes the opening keys of the sampled prompts with words to `buf`; returns how many.
-    private func openings(into buf: UnsafeMutableBufferPointer<UInt64>) -> Int {
+    /// Writes the opening (or closing) keys of the sampled prompts with words to `buf`;
+    /// returns how many.
+    private func templateKeys(into buf: UnsafeMutableBufferPointer<UInt64>, closing: Bool = false) -> Int {
         var n = 0
         for e in sample where !e.isHashOnly && e.value != 0 {
-            buf[n] = e.value >> 32
+            buf[n] = closing ? e.value & 0xFFFF_FFFF : e.value >> 32
             n += 1
         }
         return n
@@ -235,16 +236,12 @@ public struct PromptDayState: Sendable, Equatable, Mergeable {
         // runs for every account-day three times a pass.
         let (textCount, bestOpening) = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(1, sample.count)) {
             buf -> (Int, Int) in
-            let n = openings(into: buf)
+            let n = templateKeys(into: buf)
             guard n > 0 else { return (0, 0) }
             let keys = UnsafeMutableBufferPointer(rebasing: buf[0..<n])
             a.keys.reserveCapacity(2 * Self.topTemplates)
             let opening = Self.top(keys, tag: 1 << 63, into: &a.keys)
-            var k = 0
-            for e in sample where !e.isHashOnly && e.value != 0 {
-                keys[k] = e.value & 0xFFFF_FFFF
-                k += 1
-            }
+            _ = templateKeys(into: keys, closing: true)
             let closing = Self.top(keys, tag: 1 << 62, into: &a.keys)
             a.textShare = Double(max(opening.covered, closing.covered)) / Double(n)
             return (n, opening.best)
