@@ -1,8 +1,9 @@
 import Foundation
 import TestSupport
 import Testing
-import TrawlIngest
 import TrawlModel
+
+@testable import TrawlIngest
 
 @Suite struct AccountRegistryReaderTests {
     /// Lines of inputs.md §2: good records in every form, and each kind of damage once or
@@ -56,5 +57,64 @@ import TrawlModel
         let a3 = try #require(result.accounts["a-3"])
         #expect(a3.createdAt == TimestampParser.parse("2026-11-01T08:00:00Z") && a3.signupIP == nil)
         #expect(result.accounts["a-é"]?.emailDomain == "example.org")
+    }
+
+    /// The byte scanner and Foundation's parser agree on every line: each line of the
+    /// damaged file, odd numbers and literals, every prefix of a full line, and every
+    /// position of it replaced by each of a set of JSON-significant bytes.
+    @Test func scannerAgreesWithFoundation() {
+        let full = Array(
+            #"{"account_id":"a-1","created_at":"2026-11-01T14:59:26.260Z","plan":"pro","signup_ip":"10.0.0.1","n":-0.5,"ok":true,"x":null}"#
+                .utf8)
+        var corpus = Self.lines
+        for value in [
+            "1", "-0", "1.5e3", "1e999", "-1E-999", "12345678901234567890123", "01", "1.", ".5", "-", "true", "tru", "null", "nul",
+        ] {
+            corpus.append(Array(#"{"account_id":"a","plan":\#(value)}"#.utf8))
+            corpus.append(Array(#"{"account_id":"a","other":\#(value)}"#.utf8))
+        }
+        for text in [
+            #"{"account_id":"a","plan":"p","plan":"q"}"#, #"{"account_id":"a","plan":{"x":1}}"#, #"{"account_id":"a","z":[1,{}]}"#,
+            #"{"account_id":"a\/b"}"#, #"{"account_id":"a\ud800"}"#, #"{"account\u005fid":"a"}"#, #"{}"#, #"[]"#, #""a""#, "",
+            #"{"account_id":"a",}"#, #"{"account_id" "a"}"#, #"{"account_id":"a"} x"#, " \t{ \"account_id\" : \"a\" } \r",
+            #"{"account_id":"a"}{"#, #"{"account_id":null}"#, #"{"":"a","account_id":"b"}"#,
+        ] {
+            corpus.append(Array(text.utf8))
+        }
+        for k in 0...full.count { corpus.append(Array(full.prefix(k))) }
+        for k in full.indices {
+            for b in Array(#"{}[]:,"0-entfx \"#.utf8) {
+                var line = full
+                line[k] = b
+                corpus.append(line)
+            }
+        }
+        var disagreements = 0
+        for (k, line) in corpus.enumerated() {
+            let pos = LinePosition(fileIndex: 0, sequence: 0, lineInChunk: k)
+            var scanned = AccountRegistryReader.Result(), reference = AccountRegistryReader.Result()
+            line.withUnsafeBytes { AccountRegistryReader.parse($0, at: pos, into: &scanned) }
+            // The reference: the old reader (UTF-8 and blank lines first, then Foundation).
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+            } else if String(bytes: line, encoding: .utf8) == nil {
+                reference.tally.record(.invalidUTF8, at: pos, detail: "invalid UTF-8")
+            } else {
+                AccountRegistryReader.parseWithFoundation(Data(line), at: pos, into: &reference)
+            }
+            if scanned.accounts != reference.accounts || scanned.tally.countsByKey != reference.tally.countsByKey {
+                disagreements += 1
+                Issue.record(
+                    "line \(k): \(String(decoding: line, as: UTF8.self)): \(scanned.tally.countsByKey) vs \(reference.tally.countsByKey)")
+            }
+        }
+        #expect(disagreements == 0)
+        #expect(corpus.count > 1500)
+        // The scanner itself decided the usual lines (Foundation only the odd ones).
+        func decided(_ line: [UInt8]) -> Bool {
+            line.withUnsafeBufferPointer { AccountRegistryReader.scan($0.baseAddress!, $0.count) != nil }
+        }
+        #expect(decided(full) && decided(Self.lines[0]) && decided(Self.lines[1]))
+        #expect(!decided(Self.lines[11]) && !decided(Self.lines[2]))  // an escape, a nested value: Foundation's
+        #expect(corpus.filter(decided).count > 1000)
     }
 }
