@@ -5,10 +5,10 @@ import TrawlModel
 ///
 /// A registry holds every account, not only a day's active ones, so it can be millions of
 /// lines read on each run: lines go through the log's byte scanner (string fields, no
-/// dictionary per line), and only lines it leaves to Foundation's JSON parser (any
-/// backslash, a nested value, a field twice) go there, as every line once did: 7 µs a line,
-/// 0.4 CPU-s for the bench's 50,000 accounts while the logs decode. Bad lines are counted
-/// and sampled like log lines; the rest of the file is kept.
+/// dictionary per line), and only the odd lines it leaves (see `scan`) go to Foundation's
+/// JSON parser, as every line once did at 7 µs a line (0.47 CPU-s for the bench's 50,000
+/// accounts while the logs decode; 0.19 now, mostly building the records). Bad lines are
+/// counted and sampled like log lines; the rest of the file is kept.
 public enum AccountRegistryReader {
     public struct Result: Sendable {
         public var accounts: [String: AccountRecord] = [:]
@@ -88,71 +88,79 @@ public enum AccountRegistryReader {
             return
         }
         switch scan(base, line.count) {
-        case .some(.some(let fields)): store(fields, at: pos, into: &result)
-        case .some(.none): result.tally.record(.invalidJSON, at: pos, detail: "invalid JSON")
-        case .none: parseWithFoundation(Data(line), at: pos, into: &result)
+        case .fields(let fields): store(fields, at: pos, into: &result)
+        case .invalid: result.tally.record(.invalidJSON, at: pos, detail: "invalid JSON")
+        case .undecided: parseWithFoundation(Data(line), at: pos, into: &result)
         }
     }
 
-    /// The fields of a line that is one flat JSON object without a backslash: `.some(nil)`
-    /// when it is not JSON, `nil` when Foundation must decide (escapes, where Foundation's
+    enum Scanned {
+        case fields(Fields)
+        /// Not JSON.
+        case invalid
+        /// For Foundation to read.
+        case undecided
+    }
+
+    /// The fields of a line that is one flat JSON object without a backslash; `.undecided`
+    /// when Foundation must decide (escapes, where Foundation's
     /// handling of odd surrogates is the reference; nested values; a field twice; numbers
     /// with exponents; a trailing comma). Either way the line reads as it did through
     /// Foundation alone, which a test checks on 1,800 damaged and odd lines.
-    static func scan(_ p: UnsafePointer<UInt8>, _ n: Int) -> Fields?? {
-        if memchr(p, 0x5C, n) != nil { return nil }
+    static func scan(_ p: UnsafePointer<UInt8>, _ n: Int) -> Scanned {
+        if memchr(p, 0x5C, n) != nil { return .undecided }
         var s = LineScanner(p: p, n: n)
         var fields = Fields()
         s.skipWS()
-        guard s.i < n, p[s.i] == UInt8(ascii: "{") else { return .some(nil) }
+        guard s.i < n, p[s.i] == UInt8(ascii: "{") else { return .invalid }
         s.i += 1
         s.skipWS()
         if s.i < n && p[s.i] == UInt8(ascii: "}") {
             s.i += 1
         } else {
             while true {
-                guard s.i < n, p[s.i] == 0x22, let key = s.stringValue() else { return .some(nil) }
+                guard s.i < n, p[s.i] == 0x22, let key = s.stringValue() else { return .invalid }
                 s.skipWS()
-                guard s.i < n, p[s.i] == UInt8(ascii: ":") else { return .some(nil) }
+                guard s.i < n, p[s.i] == UInt8(ascii: ":") else { return .invalid }
                 s.i += 1
                 s.skipWS()
-                guard s.i < n else { return .some(nil) }
-                if p[s.i] == UInt8(ascii: "{") || p[s.i] == UInt8(ascii: "[") { return nil }
+                guard s.i < n else { return .invalid }
+                if p[s.i] == UInt8(ascii: "{") || p[s.i] == UInt8(ascii: "[") { return .undecided }
                 let field = Field.lookup(p + key.start, key.end - key.start)
                 if let field {
-                    if fields.present[field.rawValue] { return nil }
+                    if fields.present[field.rawValue] { return .undecided }
                     fields.present[field.rawValue] = true
                 }
                 if p[s.i] == 0x22 {
-                    guard let v = s.stringValue() else { return .some(nil) }
+                    guard let v = s.stringValue() else { return .invalid }
                     if let field {
                         fields.text[field.rawValue] = String(
                             decoding: UnsafeBufferPointer(start: p + v.start, count: v.end - v.start), as: UTF8.self)
                     }
                 } else {
                     let start = s.i
-                    guard s.skipScalar() else { return .some(nil) }
+                    guard s.skipScalar() else { return .invalid }
                     // Foundation refuses numbers past a double's range (`1e999`).
                     if s.isNumberStart(p[start]) {
-                        for k in start..<s.i where p[k] | 0x20 == UInt8(ascii: "e") { return nil }
+                        for k in start..<s.i where p[k] | 0x20 == UInt8(ascii: "e") { return .undecided }
                     }
                 }
                 s.skipWS()
-                guard s.i < n else { return .some(nil) }
+                guard s.i < n else { return .invalid }
                 if p[s.i] == UInt8(ascii: ",") {
                     s.i += 1
                     s.skipWS()
                     // Foundation takes a trailing comma (`{"a":"b",}`).
-                    if s.i < n && p[s.i] == UInt8(ascii: "}") { return nil }
+                    if s.i < n && p[s.i] == UInt8(ascii: "}") { return .undecided }
                     continue
                 }
-                guard p[s.i] == UInt8(ascii: "}") else { return .some(nil) }
+                guard p[s.i] == UInt8(ascii: "}") else { return .invalid }
                 s.i += 1
                 break
             }
         }
         s.skipWS()
-        return s.i == n ? fields : .some(nil)
+        return s.i == n ? .fields(fields) : .invalid
     }
 
     /// The general path (Foundation's JSON parser), for the lines `scan` leaves.
