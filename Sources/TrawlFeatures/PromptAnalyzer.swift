@@ -94,7 +94,7 @@ public struct PromptAnalyzer: Sendable {
 /// is public and unkeyed (a client could make two prompts share it), and confirmed by a
 /// second hash keyed with random bytes drawn when the analyzer is made (its copies, one per
 /// worker, share them), which a client cannot aim at; a hit thus returns what analysing the
-/// text again would (unless 128 bits collide by chance). On the bench world about half the
+/// text again would (unless 127 bits collide by chance). On the bench world about half the
 /// analysed prompts are found here.
 struct PromptMemo: Sendable {
     static let bits = 15

@@ -102,13 +102,15 @@ public enum AccountRegistryReader {
         case undecided
     }
 
-    /// The fields of a line that is one flat JSON object without a backslash; `.undecided`
-    /// when Foundation must decide (escapes, where Foundation's
-    /// handling of odd surrogates is the reference; nested values; a field twice; numbers
-    /// with exponents; a trailing comma). Either way the line reads as it did through
-    /// Foundation alone, which a test checks on 1,800 damaged and odd lines.
+    /// The fields of a line that is one flat JSON object; `.undecided` for the lines where
+    /// Foundation's own ways decide: escapes (its handling of odd surrogates), a byte 0xEF
+    /// (it skips a byte order mark and drops a U+FEFF that starts a string), a NUL (it then
+    /// guesses UTF-16 or UTF-32), a nested value, a field twice, a number past a double's
+    /// range (it refuses those) and a trailing comma (it takes that). Either way the line
+    /// reads as it did through Foundation alone, which a test checks on 1,800 damaged and
+    /// odd lines.
     static func scan(_ p: UnsafePointer<UInt8>, _ n: Int) -> Scanned {
-        if memchr(p, 0x5C, n) != nil { return .undecided }
+        for byte: Int32 in [0x5C, 0xEF, 0x00] where memchr(p, byte, n) != nil { return .undecided }
         var s = LineScanner(p: p, n: n)
         var fields = Fields()
         s.skipWS()
@@ -140,8 +142,10 @@ public enum AccountRegistryReader {
                 } else {
                     let start = s.i
                     guard s.skipScalar() else { return .invalid }
-                    // Foundation refuses numbers past a double's range (`1e999`).
+                    // Past a double's range (`1e999`, 1 and 309 zeros) Foundation refuses the
+                    // number: numbers with an exponent or over 300 characters are its to read.
                     if s.isNumberStart(p[start]) {
+                        if s.i - start > 300 { return .undecided }
                         for k in start..<s.i where p[k] | 0x20 == UInt8(ascii: "e") { return .undecided }
                     }
                 }

@@ -81,6 +81,23 @@ import TrawlModel
         ] {
             corpus.append(Array(text.utf8))
         }
+        // What Foundation reads its own way: a byte order mark, U+FEFF starting a string or a
+        // key, numbers past a double's range without an exponent, UTF-16 and NUL bytes.
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF], feff = "\u{FEFF}"
+        corpus.append(bom + Array(#"{"account_id":"a","plan":"p"}"#.utf8))
+        for text in [
+            #"{"account_id":"\#(feff)ab"}"#, #"{"account_id":"\#(feff)"}"#, #"{"\#(feff)account_id":"a"}"#,
+            #"{"account_id":"a","\#(feff)account_id":"b"}"#, #"{"account_id":"a","plan":"\#(feff)pro"}"#,
+            #"{"account_id":"a","n":1\#(String(repeating: "0", count: 309))}"#,
+            #"{"account_id":"a","n":-1\#(String(repeating: "0", count: 309))}"#,
+            #"{"account_id":"a","n":1\#(String(repeating: "0", count: 400)).5}"#,
+            #"{"account_id":"a","n":1\#(String(repeating: "0", count: 299))}"#,
+        ] {
+            corpus.append(Array(text.utf8))
+        }
+        corpus.append(Array(#"{"account_id":"a"}"#.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        corpus.append(Array(#"{"account_id":"a"}"#.utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
+        corpus.append([0x7B, 0x00, 0x7D, 0x00])
         for k in 0...full.count { corpus.append(Array(full.prefix(k))) }
         for k in full.indices {
             for b in Array(#"{}[]:,"0-entfx \"#.utf8) {
