@@ -20,7 +20,10 @@ extension BatchAnalyzer {
         let parts = concurrentMap(count: partitions.count) { p -> [AccountArtifacts] in
             let part = partitions[p]
             var run = ArtifactRun(registry: registry)
-            for i in part.sortedPositions() { run.add(part.keys[i], part.states[i]) }
+            // Through a buffer, as in `acrossAccounts`: the array's subscript copies each state.
+            part.states.withUnsafeBufferPointer { states in
+                for i in part.sortedPositions() { run.add(part.keys[i], states[i]) }
+            }
             return run.finish()
         }
         return parts.flatMap { $0 }.sorted { $0.accountID < $1.accountID }
